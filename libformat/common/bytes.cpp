@@ -1,0 +1,26 @@
+#include "libformat/common/bytes.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace zabra {
+
+bool all_zero(ByteSpan b) {
+    // Compare in word-sized steps: padding regions are megabytes long.
+    std::size_t i = 0;
+    for (; i + 8 <= b.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, b.data() + i, 8);
+        if (w != 0) return false;
+    }
+    for (; i < b.size(); ++i) {
+        if (b[i] != 0) return false;
+    }
+    return true;
+}
+
+std::uint64_t count_nonzero(ByteSpan b) {
+    return static_cast<std::uint64_t>(std::count_if(b.begin(), b.end(), [](std::uint8_t c) { return c != 0; }));
+}
+
+}  // namespace zabra

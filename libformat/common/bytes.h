@@ -1,0 +1,48 @@
+// Non-owning byte views and big-endian helpers shared by every codec.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace zabra {
+
+using ByteSpan = std::span<const std::uint8_t>;
+
+inline ByteSpan as_bytes(std::string_view s) {
+    return {reinterpret_cast<const std::uint8_t*>(s.data()), s.size()};
+}
+
+inline std::string_view as_chars(ByteSpan b) {
+    return {reinterpret_cast<const char*>(b.data()), b.size()};
+}
+
+inline std::uint32_t load_be32(const std::uint8_t* p) {
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+           std::uint32_t{p[3]};
+}
+
+inline std::uint64_t load_be64(const std::uint8_t* p) {
+    return (std::uint64_t{load_be32(p)} << 32) | load_be32(p + 4);
+}
+
+inline void append_be32(std::string& out, std::uint32_t v) {
+    const char b[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16), static_cast<char>(v >> 8),
+                       static_cast<char>(v)};
+    out.append(b, 4);
+}
+
+inline void append_be64(std::string& out, std::uint64_t v) {
+    append_be32(out, static_cast<std::uint32_t>(v >> 32));
+    append_be32(out, static_cast<std::uint32_t>(v));
+}
+
+// True when every byte of b is zero.
+bool all_zero(ByteSpan b);
+
+// Number of non-zero bytes in b.
+std::uint64_t count_nonzero(ByteSpan b);
+
+}  // namespace zabra

@@ -1,0 +1,71 @@
+#include "libformat/common/mapped_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+
+namespace zabra {
+
+namespace {
+
+[[noreturn]] void fail(const std::filesystem::path& path, const char* what) {
+    throw std::system_error(errno, std::generic_category(), std::string(what) + " " + path.string());
+}
+
+}  // namespace
+
+MappedFile::MappedFile(const std::filesystem::path& path) : m_path(path) {
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) fail(path, "cannot open");
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) {
+        const int e = errno;
+        ::close(fd);
+        errno = e;
+        fail(path, "cannot stat");
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ::close(fd);
+        errno = EINVAL;
+        fail(path, "not a regular file:");
+    }
+    m_size = static_cast<std::size_t>(st.st_size);
+    if (m_size > 0) {
+        void* p = ::mmap(nullptr, m_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        if (p == MAP_FAILED) {
+            const int e = errno;
+            ::close(fd);
+            errno = e;
+            fail(path, "cannot map");
+        }
+        ::madvise(p, m_size, MADV_SEQUENTIAL);
+        m_data = static_cast<const std::uint8_t*>(p);
+    }
+    ::close(fd);
+}
+
+MappedFile::MappedFile(MappedFile&& other) noexcept
+    : m_path(std::move(other.m_path)), m_data(other.m_data), m_size(other.m_size) {
+    other.m_data = nullptr;
+    other.m_size = 0;
+}
+
+MappedFile::~MappedFile() {
+    if (m_data != nullptr) ::munmap(const_cast<std::uint8_t*>(m_data), m_size);
+}
+
+std::string read_file(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw std::system_error(errno, std::generic_category(), "cannot open " + path.string());
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return std::move(ss).str();
+}
+
+}  // namespace zabra

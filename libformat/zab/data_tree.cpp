@@ -1,0 +1,309 @@
+#include "libformat/zab/data_tree.h"
+
+#include "libformat/common/zlib_codec.h"
+
+namespace zabra::zab {
+
+namespace {
+
+bool digest_excluded(std::string_view path) { return path.starts_with("/zookeeper/"); }
+
+const std::vector<Acl> kOpenAcl = {{31, "world", "anyone"}};
+const std::vector<Acl> kReadAcl = {{1, "world", "anyone"}};
+
+std::string child_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+}  // namespace
+
+std::string parent_path(const std::string& path) {
+    const auto slash = path.rfind('/');
+    return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+std::uint32_t node_digest(std::string_view path, const Buffer& data, const StatPersisted& st) {
+    if (path == "/") path = "";
+    std::string block;
+    block.reserve(kStatPersistedSize);
+    append_be64(block, static_cast<std::uint64_t>(st.czxid));
+    append_be64(block, static_cast<std::uint64_t>(st.mzxid));
+    append_be64(block, static_cast<std::uint64_t>(st.pzxid));
+    append_be64(block, static_cast<std::uint64_t>(st.ctime));
+    append_be64(block, static_cast<std::uint64_t>(st.mtime));
+    append_be32(block, static_cast<std::uint32_t>(st.version));
+    append_be32(block, static_cast<std::uint32_t>(st.cversion));
+    append_be32(block, static_cast<std::uint32_t>(st.aversion));
+    append_be64(block, static_cast<std::uint64_t>(st.ephemeral_owner));
+    std::uint32_t crc = crc32_update(0, as_bytes(path));
+    if (data) crc = crc32_update(crc, as_bytes(*data));
+    return crc32_update(crc, as_bytes(block));
+}
+
+void DataTree::unhash(const std::string& path, DataNode& n) {
+    if (!digest_excluded(path)) m_digest -= n.digest;
+}
+
+void DataTree::rehash(const std::string& path, DataNode& n) {
+    n.digest = node_digest(path, n.data, n.stat);
+    if (!digest_excluded(path)) m_digest += n.digest;
+}
+
+DataTree::DataTree() {
+    auto add = [&](const std::string& path, std::int64_t acl) {
+        DataNode n;
+        n.data = std::string();
+        n.acl = acl;
+        auto& slot = m_nodes[path] = std::move(n);
+        rehash(path, slot);
+        if (!path.empty()) m_nodes[parent_path(path)].children.insert(child_name(path));
+    };
+    add("", kOpenAclId);
+    add("/zookeeper", kOpenAclId);
+    add("/zookeeper/quota", kOpenAclId);
+    add("/zookeeper/config", convert_acl(kReadAcl));
+    m_nodes["/zookeeper/config"].stat.aversion = -1;
+    rehash("/zookeeper/config", m_nodes["/zookeeper/config"]);
+}
+
+DataTree DataTree::from_snapshot(const Snapshot& snap, std::int64_t name_zxid) {
+    DataTree t;
+    t.m_nodes.clear();
+    t.m_acls.clear();
+    t.m_digest = 0;
+    for (const auto& a : snap.acls) {
+        if (a.acls) t.m_acls[a.id] = *a.acls;
+        t.m_next_acl = std::max(t.m_next_acl, a.id);
+    }
+    for (const auto& s : snap.sessions) t.m_sessions[s.id] = s.timeout;
+    for (const auto& sn : snap.nodes) {
+        if (!sn.path.empty()) {
+            const std::string parent = parent_path(sn.path);
+            auto it = t.m_nodes.find(parent);
+            if (it == t.m_nodes.end()) {
+                throw FormatError("Invalid Datatree, unable to find parent " + parent + " of path " + sn.path,
+                                  sn.offset);
+            }
+            it->second.children.insert(child_name(sn.path));
+        }
+        DataNode n;
+        n.data = sn.data;
+        n.acl = sn.acl;
+        n.stat = sn.stat;
+        auto& slot = t.m_nodes[sn.path] = std::move(n);
+        t.rehash(sn.path, slot);
+    }
+    t.m_last_zxid = name_zxid;
+    // A digest older than the name is ignored on load, as is an empty (0) one.
+    if (snap.trailer.digest && snap.trailer.digest->zxid != 0 && snap.trailer.digest->zxid >= name_zxid &&
+        !snap.trailer.digest->legacy_text) {
+        t.m_pending_snapshot_digest = snap.trailer.digest;
+    }
+    return t;
+}
+
+const DataNode* DataTree::find(const std::string& path) const {
+    auto it = m_nodes.find(path == "/" ? std::string() : path);
+    return it == m_nodes.end() ? nullptr : &it->second;
+}
+
+std::int64_t DataTree::convert_acl(const AclList& acl) {
+    if (!acl) return kOpenAclId;
+    if (*acl == kOpenAcl) return kOpenAclId;
+    for (const auto& [id, list] : m_acls) {
+        if (list == *acl) return id;
+    }
+    m_acls[++m_next_acl] = *acl;
+    return m_next_acl;
+}
+
+std::int32_t DataTree::create_node(const std::string& path, const Buffer& data, const AclList& acl,
+                                   std::int64_t owner, std::int32_t parent_cversion, std::int64_t zxid,
+                                   std::int64_t time) {
+    auto pit = m_nodes.find(parent_path(path));
+    if (pit == m_nodes.end()) return err::no_node;
+    const std::int64_t acl_id = convert_acl(acl);
+    if (m_nodes.count(path)) return err::node_exists;
+    DataNode& parent = pit->second;
+    unhash(pit->first, parent);
+    if (parent_cversion == -1) parent_cversion = parent.stat.cversion + 1;
+    // Replaying a create of a node that was created and deleted within the
+    // fuzzy range must not move cversion/pzxid backwards.
+    if (parent_cversion > parent.stat.cversion) {
+        parent.stat.cversion = parent_cversion;
+        parent.stat.pzxid = zxid;
+    }
+    parent.children.insert(child_name(path));
+    rehash(pit->first, parent);
+    DataNode n;
+    n.data = data;
+    n.acl = acl_id;
+    n.stat.czxid = n.stat.mzxid = n.stat.pzxid = zxid;
+    n.stat.ctime = n.stat.mtime = time;
+    n.stat.ephemeral_owner = owner;
+    auto& slot = m_nodes[path] = std::move(n);
+    rehash(path, slot);
+    return err::ok;
+}
+
+std::int32_t DataTree::delete_node(const std::string& path, std::int64_t zxid) {
+    auto pit = m_nodes.find(parent_path(path));
+    if (pit == m_nodes.end()) return err::no_node;
+    DataNode& parent = pit->second;
+    unhash(pit->first, parent);
+    parent.children.erase(child_name(path));
+    if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
+    rehash(pit->first, parent);
+    auto it = m_nodes.find(path);
+    if (it == m_nodes.end()) return err::no_node;
+    unhash(path, it->second);
+    m_nodes.erase(it);
+    return err::ok;
+}
+
+void DataTree::set_cversion_pzxid(const std::string& path, std::int32_t cversion, std::int64_t zxid) {
+    auto it = m_nodes.find(path);
+    if (it == m_nodes.end()) return;
+    DataNode& n = it->second;
+    if (cversion == -1) cversion = n.stat.cversion + 1;
+    if (cversion > n.stat.cversion) {
+        unhash(path, n);
+        n.stat.cversion = cversion;
+        n.stat.pzxid = zxid;
+        rehash(path, n);
+    }
+}
+
+void DataTree::kill_session(std::int64_t session, std::int64_t zxid, const std::vector<std::string>* paths) {
+    std::set<std::string> owned;
+    for (const auto& [path, n] : m_nodes) {
+        if (n.stat.ephemeral_owner == session) owned.insert(path);
+    }
+    if (paths != nullptr) {
+        for (const auto& p : *paths) {
+            delete_node(p, zxid);
+            owned.erase(p);
+        }
+    }
+    for (const auto& p : owned) delete_node(p, zxid);
+}
+
+std::int32_t DataTree::apply_body(const TxnHeader& h, const TxnBody& body) {
+    const std::int64_t zxid = h.zxid;
+    switch (h.type) {
+    case op::create:
+    case op::create2: {
+        const auto& b = std::get<CreateTxn>(body);
+        return create_node(b.path, b.data, b.acl, b.ephemeral ? h.client_id : 0, b.parent_cversion, zxid, h.time);
+    }
+    case op::createTTL: {
+        const auto& b = std::get<CreateTtlTxn>(body);
+        return create_node(b.path, b.data, b.acl, ttl_owner(b.ttl), b.parent_cversion, zxid, h.time);
+    }
+    case op::createContainer: {
+        const auto& b = std::get<CreateContainerTxn>(body);
+        return create_node(b.path, b.data, b.acl, kContainerOwner, b.parent_cversion, zxid, h.time);
+    }
+    case op::delete_:
+    case op::deleteContainer:
+        return delete_node(std::get<DeleteTxn>(body).path, zxid);
+    case op::setData:
+    case op::reconfig: {
+        const auto& b = std::get<SetDataTxn>(body);
+        auto it = m_nodes.find(b.path == "/" ? std::string() : b.path);
+        if (it == m_nodes.end()) return err::no_node;
+        DataNode& n = it->second;
+        unhash(it->first, n);
+        n.data = b.data;
+        n.stat.mtime = h.time;
+        n.stat.mzxid = zxid;
+        n.stat.version = b.version;
+        rehash(it->first, n);
+        return err::ok;
+    }
+    case op::setACL: {
+        const auto& b = std::get<SetAclTxn>(body);
+        auto it = m_nodes.find(b.path == "/" ? std::string() : b.path);
+        if (it == m_nodes.end()) return err::no_node;
+        DataNode& n = it->second;
+        unhash(it->first, n);
+        n.stat.aversion = b.version;
+        n.acl = convert_acl(b.acl);
+        rehash(it->first, n);
+        return err::ok;
+    }
+    case op::createSession:
+        m_sessions[h.client_id] = std::get<CreateSessionTxn>(body).timeout;
+        return err::ok;
+    case op::closeSession: {
+        m_sessions.erase(h.client_id);
+        const auto& b = std::get<CloseSessionTxn>(body);
+        const std::vector<std::string>* paths = nullptr;
+        if (b.paths_to_delete && *b.paths_to_delete) paths = &**b.paths_to_delete;
+        kill_session(h.client_id, zxid, paths);
+        return err::ok;
+    }
+    case op::error:
+        return std::get<ErrorTxn>(body).err;
+    case op::multi: {
+        const auto& m = std::get<MultiTxn>(body);
+        if (!m.ops) return err::ok;
+        bool failed = false;
+        for (const auto& s : *m.ops) failed = failed || s.type == op::error;
+        std::int32_t first = err::ok;
+        bool post_failed = false;
+        for (const auto& s : *m.ops) {
+            std::int32_t rc;
+            if (s.type == op::error) {
+                post_failed = true;
+                rc = std::holds_alternative<ErrorTxn>(s.body) ? std::get<ErrorTxn>(s.body).err : err::ok;
+            } else if (failed) {
+                rc = post_failed ? err::runtime_inconsistency : err::ok;
+            } else if (!s.decode_error.empty()) {
+                rc = err::ok;  // ZooKeeper would fail to deserialize it; nothing applied
+            } else {
+                TxnHeader sub = h;
+                sub.type = s.type;
+                rc = apply_body(sub, s.body);
+            }
+            if (rc != err::ok && first == err::ok) first = rc;
+        }
+        return first;
+    }
+    default:
+        return err::ok;  // check and anything unknown change nothing
+    }
+}
+
+ApplyResult DataTree::apply(const Txn& txn) {
+    ApplyResult r;
+    r.err = apply_body(txn.header, txn.body);
+    if (txn.header.type == op::create && r.err == err::node_exists) {
+        const auto& b = std::get<CreateTxn>(txn.body);
+        set_cversion_pzxid(parent_path(b.path), b.parent_cversion, txn.header.zxid);
+    }
+    if (txn.header.zxid > m_last_zxid) m_last_zxid = txn.header.zxid;
+    return r;
+}
+
+DigestCheck DataTree::apply_and_check(const Txn& txn) {
+    apply(txn);
+    DigestCheck check;
+    if (m_pending_snapshot_digest) {
+        if (txn.header.zxid == m_pending_snapshot_digest->zxid) {
+            check.compared = true;
+            check.expected = m_pending_snapshot_digest->digest;
+            check.actual = digest();
+            m_pending_snapshot_digest.reset();
+        } else {
+            return check;  // still inside the fuzzy range
+        }
+    }
+    if (txn.digest && txn.digest->version == 2) {
+        if (check.compared && check.expected != check.actual) return check;
+        check.compared = true;
+        check.expected = txn.digest->tree_digest;
+        check.actual = digest();
+    }
+    return check;
+}
+
+}  // namespace zabra::zab

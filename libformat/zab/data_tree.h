@@ -1,0 +1,104 @@
+// In-memory ZooKeeper data tree that applies txns the way DataTree.processTxn
+// does, and keeps ZooKeeper's tree digest (DigestCalculator, version 2):
+//
+//   node digest = CRC-32(path bytes ("/" hashed as ""), data, 60-byte BE block
+//                 czxid mzxid pzxid ctime mtime version cversion aversion ephemeralOwner)
+//   tree digest = sum mod 2^64 of node digests, over every node whose path
+//                 does not start with "/zookeeper/"
+#pragma once
+
+#include "libformat/zab/snapshot.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+
+namespace zabra::zab {
+
+constexpr std::int64_t kContainerOwner = static_cast<std::int64_t>(0x8000000000000000ull);
+constexpr std::int64_t ttl_owner(std::int64_t ttl) {
+    return static_cast<std::int64_t>(0xff00000000000000ull | static_cast<std::uint64_t>(ttl));
+}
+
+// KeeperException codes used while applying.
+namespace err {
+constexpr std::int32_t ok = 0;
+constexpr std::int32_t runtime_inconsistency = -2;
+constexpr std::int32_t no_node = -101;
+constexpr std::int32_t node_exists = -110;
+}  // namespace err
+
+std::uint32_t node_digest(std::string_view path, const Buffer& data, const StatPersisted& stat);
+
+struct DataNode {
+    Buffer data;
+    std::int64_t acl = kOpenAclId;
+    StatPersisted stat;
+    std::set<std::string> children;  // child names
+    std::uint32_t digest = 0;
+};
+
+struct ApplyResult {
+    std::int32_t err = err::ok;  // first error, as processTxn reports it
+};
+
+// Where replay stands against the digests ZooKeeper recorded.
+struct DigestCheck {
+    bool compared = false;
+    std::int64_t expected = 0;
+    std::int64_t actual = 0;
+    bool matches() const { return !compared || expected == actual; }
+};
+
+class DataTree {
+public:
+    // The tree of a fresh server: "", /zookeeper, /zookeeper/quota and the
+    // read-only /zookeeper/config.
+    DataTree();
+
+    // Loads a snapshot. Throws FormatError when a node's parent is missing.
+    // `name_zxid` is the zxid in the file name; replay continues after it.
+    static DataTree from_snapshot(const Snapshot& snap, std::int64_t name_zxid);
+
+    ApplyResult apply(const Txn& txn);
+
+    // apply() plus the comparisons ZooKeeper makes during restore: the
+    // snapshot's digest when its zxid is reached, then each txn's TxnDigest.
+    DigestCheck apply_and_check(const Txn& txn);
+
+    std::int64_t digest() const { return static_cast<std::int64_t>(m_digest); }
+    std::int64_t last_processed_zxid() const { return m_last_zxid; }
+    bool in_fuzzy_range() const { return m_pending_snapshot_digest.has_value(); }
+
+    const std::unordered_map<std::string, DataNode>& nodes() const { return m_nodes; }
+    const DataNode* find(const std::string& path) const;
+    const std::map<std::int64_t, std::int32_t>& sessions() const { return m_sessions; }
+    const std::map<std::int64_t, std::vector<Acl>>& acls() const { return m_acls; }
+
+private:
+    std::int32_t apply_body(const TxnHeader& h, const TxnBody& body);
+    std::int32_t create_node(const std::string& path, const Buffer& data, const AclList& acl, std::int64_t owner,
+                             std::int32_t parent_cversion, std::int64_t zxid, std::int64_t time);
+    std::int32_t delete_node(const std::string& path, std::int64_t zxid);
+    void set_cversion_pzxid(const std::string& path, std::int32_t cversion, std::int64_t zxid);
+    void kill_session(std::int64_t session, std::int64_t zxid, const std::vector<std::string>* paths);
+    std::int64_t convert_acl(const AclList& acl);
+
+    // Every change to a node goes between these two, like NodeHashMap's
+    // preChange/postChange.
+    void unhash(const std::string& path, DataNode& n);
+    void rehash(const std::string& path, DataNode& n);
+
+    std::unordered_map<std::string, DataNode> m_nodes;
+    std::map<std::int64_t, std::vector<Acl>> m_acls;
+    std::int64_t m_next_acl = 0;
+    std::map<std::int64_t, std::int32_t> m_sessions;
+    std::uint64_t m_digest = 0;
+    std::int64_t m_last_zxid = 0;
+    std::optional<ZxidDigest> m_pending_snapshot_digest;
+};
+
+std::string parent_path(const std::string& path);
+
+}  // namespace zabra::zab
