@@ -15,6 +15,11 @@ std::string child_name(const std::string& path) { return path.substr(path.rfind(
 
 }  // namespace
 
+bool zxid_follows(std::int64_t prev, std::int64_t next) {
+    const std::int64_t pe = prev >> 32, ne = next >> 32;
+    return (ne == pe && next == prev + 1) || (ne > pe && (next & 0xffffffff) == 1);
+}
+
 std::string parent_path(const std::string& path) {
     const auto slash = path.rfind('/');
     return slash == std::string::npos ? std::string() : path.substr(0, slash);
@@ -96,6 +101,10 @@ DataTree DataTree::from_snapshot(const Snapshot& snap, std::int64_t name_zxid) {
     if (snap.trailer.digest && snap.trailer.digest->zxid != 0 && snap.trailer.digest->zxid >= name_zxid &&
         !snap.trailer.digest->legacy_text) {
         t.m_pending_snapshot_digest = snap.trailer.digest;
+    }
+    if (t.m_pending_snapshot_digest && t.m_pending_snapshot_digest->zxid == name_zxid) {
+        t.m_load_check = {true, t.m_pending_snapshot_digest->digest, t.digest()};
+        t.m_pending_snapshot_digest.reset();
     }
     return t;
 }

@@ -70,6 +70,9 @@ public:
     std::int64_t digest() const { return static_cast<std::int64_t>(m_digest); }
     std::int64_t last_processed_zxid() const { return m_last_zxid; }
     bool in_fuzzy_range() const { return m_pending_snapshot_digest.has_value(); }
+    // A snapshot whose digest zxid equals its name zxid was not fuzzy, so its
+    // digest is compared at load (ZooKeeper never compares it at all).
+    const DigestCheck& load_check() const { return m_load_check; }
 
     const std::unordered_map<std::string, DataNode>& nodes() const { return m_nodes; }
     const DataNode* find(const std::string& path) const;
@@ -97,7 +100,12 @@ private:
     std::uint64_t m_digest = 0;
     std::int64_t m_last_zxid = 0;
     std::optional<ZxidDigest> m_pending_snapshot_digest;
+    DigestCheck m_load_check;
 };
+
+// True when `next` can directly follow `prev` in one server's history: the
+// next counter in the same epoch, or counter 1 of a later epoch.
+bool zxid_follows(std::int64_t prev, std::int64_t next);
 
 std::string parent_path(const std::string& path);
 

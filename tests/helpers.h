@@ -1,0 +1,36 @@
+// Shared test helpers: fixture locations, byte editing, temp dirs.
+#pragma once
+
+#include "libformat/common/bytes.h"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace zabra::test {
+
+std::filesystem::path fixtures();
+std::string slurp(const std::filesystem::path& p);
+void spit(const std::filesystem::path& p, std::string_view bytes);
+std::string unhex(std::string_view hex);  // whitespace and '|' ignored
+
+// Every file of a kind in every fixture data dir (sorted).
+std::vector<std::filesystem::path> fixture_logs();
+std::vector<std::filesystem::path> fixture_snapshots();
+
+// Where ZooKeeper's own tool output for a fixture data file is kept:
+// <set>/expected/<file><suffix>, or <set>/expected/serverN/... for the ensemble.
+std::filesystem::path expected_for(const std::filesystem::path& data_file, const std::string& suffix);
+
+// A fresh empty dir under the system temp dir, removed by the destructor.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    const std::filesystem::path& path() const { return m_path; }
+
+private:
+    std::filesystem::path m_path;
+};
+
+}  // namespace zabra::test

@@ -1,0 +1,130 @@
+// zabra dump's text and JSON output, driven in-process.
+#include "helpers.h"
+#include "libformat/zab/txnlog_reader.h"
+#include "tools/cmd_dump.h"
+
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <sstream>
+
+using namespace zabra;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Run {
+    tools::Outcome outcome;
+    std::string out;
+    std::string err;
+};
+
+Run dump(std::vector<std::string> paths, tools::DumpFormat format, tools::DataStyle data = tools::DataStyle::Text) {
+    tools::DumpOptions o;
+    o.paths = std::move(paths);
+    o.format = format;
+    o.print.data = data;
+    std::ostringstream out, err;
+    const auto outcome = tools::run_dump(o, out, err);
+    return {outcome, out.str(), err.str()};
+}
+
+std::vector<std::string> lines_of(const std::string& s) {
+    std::vector<std::string> v;
+    std::istringstream in(s);
+    for (std::string l; std::getline(in, l);) v.push_back(l);
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("dump --format json of a data dir: one object per txn with the documented fields, in zxid order") {
+    const fs::path dir = test::fixtures() / "zk/standalone/data";
+    const Run r = dump({dir.string()}, tools::DumpFormat::Json);
+    CHECK(r.outcome == tools::Outcome::Ok);
+    CHECK(r.err.empty());
+    const std::regex zxid("\"zxid\":\"0x([1-9a-f][0-9a-f]*)\"");
+    const std::regex session("\"session\":\"0x[0-9a-f]+\"");
+    const std::regex required("^\\{\"record\":\"txn\",.*\"type\":\"[A-Za-z0-9]+\".*\"cxid\":-?\\d+,\"time\":\\d+");
+    std::int64_t last = 0;
+    std::size_t txns = 0;
+    for (const auto& line : lines_of(r.out)) {
+        if (!line.starts_with("{\"record\":\"txn\"")) {
+            CHECK(line.starts_with("{\"record\":\"log_end\""));
+            continue;
+        }
+        CAPTURE(line);
+        std::smatch m;
+        REQUIRE(std::regex_search(line, m, zxid));
+        const std::int64_t z = std::stoll(m[1], nullptr, 16);
+        CHECK(z > last);
+        last = z;
+        CHECK(std::regex_search(line, session));
+        CHECK(std::regex_search(line, required));
+        static const std::regex with_path("\"type\":\"(create|create2|createContainer|createTTL|delete|deleteContainer|setData|setACL|check)\"");
+        const bool has_path = std::regex_search(line, with_path);
+        if (has_path) CHECK(line.find("\"path\":\"/") != std::string::npos);
+        ++txns;
+    }
+    CHECK(txns > 100);
+}
+
+TEST_CASE("dump --format json of a snapshot: every node object has its path") {
+    const fs::path snap = test::fixture_snapshots().back();
+    const Run r = dump({snap.string()}, tools::DumpFormat::Json);
+    CHECK(r.outcome == tools::Outcome::Ok);
+    std::size_t nodes = 0;
+    for (const auto& line : lines_of(r.out)) {
+        if (!line.starts_with("{\"record\":\"node\"")) continue;
+        CHECK(line.find("\"path\":\"/") != std::string::npos);
+        ++nodes;
+    }
+    CHECK(nodes >= 4);
+    CHECK(r.out.find("{\"record\":\"snapshot_end\"") != std::string::npos);
+    CHECK(r.out.find("\"seal1\":\"ok\"") != std::string::npos);
+}
+
+TEST_CASE("text dump matches the golden output") {
+    const fs::path log = test::fixtures() / "zk/standalone/data/version-2/log.1";
+    const Run r = dump({log.string()}, tools::DumpFormat::Text);
+    std::string out = r.out;
+    // The golden file names the log by its path relative to the fixtures.
+    const std::string prefix = (test::fixtures() / "").string();
+    for (std::size_t at; (at = out.find(prefix)) != std::string::npos;) out.erase(at, prefix.size());
+    CHECK(out == test::slurp(test::fixtures() / "golden/standalone-log.1.txt"));
+}
+
+TEST_CASE("binary data and odd bytes are escaped in text and stay valid in JSON") {
+    const fs::path log = test::fixtures() / "zk/standalone/data/version-2/log.1";
+    const Run text = dump({log.string()}, tools::DumpFormat::Text);
+    for (unsigned char c : text.out) {
+        CHECK((c >= 0x20 || c == '\n'));  // no raw control bytes reach the terminal
+    }
+    const Run json = dump({log.string()}, tools::DumpFormat::Json);
+    CHECK(json.out.find("\"data_base64\":") != std::string::npos);
+}
+
+TEST_CASE("a damaged log is dumped up to the damage and reported, with outcome DataDamage") {
+    test::TempDir tmp;
+    std::string b = test::slurp(test::fixtures() / "zk/standalone/data/version-2/log.1");
+    zab::TxnLogReader r(as_bytes(b));
+    zab::TxnLogRecord rec;
+    r.next(rec);
+    r.next(rec);
+    b[rec.offset + 20] = static_cast<char>(b[rec.offset + 20] ^ 1);
+    test::spit(tmp.path() / "log.1", b);
+    const Run run = dump({(tmp.path() / "log.1").string()}, tools::DumpFormat::Text);
+    CHECK(run.outcome == tools::Outcome::DataDamage);
+    CHECK(run.out.find("DAMAGED after 1 records at offset " + std::to_string(rec.offset)) != std::string::npos);
+}
+
+TEST_CASE("not-ZooKeeper input is refused with a clear message") {
+    test::TempDir tmp;
+    test::spit(tmp.path() / "notes.txt", "hello");
+    const Run r = dump({(tmp.path() / "notes.txt").string()}, tools::DumpFormat::Text);
+    CHECK(r.outcome == tools::Outcome::BadInput);
+    CHECK(r.err.find("not a ZooKeeper txn log or snapshot") != std::string::npos);
+    const Run missing = dump({(tmp.path() / "nope").string()}, tools::DumpFormat::Text);
+    CHECK(missing.outcome == tools::Outcome::BadInput);
+    CHECK(missing.err.find("nope") != std::string::npos);
+}

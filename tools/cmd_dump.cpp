@@ -1,0 +1,185 @@
+#include "tools/cmd_dump.h"
+
+#include "libformat/common/mapped_file.h"
+#include "libformat/zab/data_dir.h"
+#include "libformat/zab/txn_codec.h"
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <filesystem>
+#include <map>
+
+namespace zabra::tools {
+
+namespace fs = std::filesystem;
+
+void setup_dump(CLI::App& app, DumpOptions& o) {
+    auto* cmd = app.add_subcommand("dump", "Print the txns of ZooKeeper logs or the nodes of a snapshot");
+    cmd->footer(
+        "PATH is a txn log (log.<zxid>), a snapshot (snapshot.<zxid>, plain, gzip or snappy, detected by\n"
+        "content) or a data dir (its version-2 dir or the parent). For a dir, the logs are printed in zxid\n"
+        "order; --snapshot prints the newest snapshot instead.\n\n"
+        "Examples:\n"
+        "  zabra dump /var/lib/zookeeper\n"
+        "  zabra dump --format json version-2/log.100000001 | jq -c 'select(.type==\"setData\")'\n"
+        "  zabra dump --snapshot --data none /var/lib/zookeeper\n");
+    cmd->add_option("PATH", o.paths, "Log, snapshot or data dir")->required();
+    const std::map<std::string, DumpFormat> formats{
+        {"text", DumpFormat::Text}, {"json", DumpFormat::Json}, {"zk", DumpFormat::Zk}};
+    cmd->add_option("-f,--format", o.format,
+                    "text (readable), json (JSON Lines) or zk (as ZooKeeper's TxnLogToolkit/SnapshotFormatter)")
+        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
+        ->default_str("text");
+    const std::map<std::string, DataStyle> data{
+        {"text", DataStyle::Text}, {"hex", DataStyle::Hex}, {"none", DataStyle::None}, {"full", DataStyle::Full}};
+    cmd->add_option("--data", o.print.data,
+                    "Node and txn data: text (escaped, capped), hex (capped), none, full (escaped, uncapped)")
+        ->transform(CLI::CheckedTransformer(data, CLI::ignore_case))
+        ->default_str("text");
+    cmd->add_option("--data-cap", o.print.data_cap, "Bytes of data shown with --data text|hex")->default_val(64);
+    cmd->add_flag("!--local-time", o.print.utc, "Show times in the local time zone instead of UTC");
+    auto* snap = cmd->add_flag("--snapshot", o.snapshot_only, "For a data dir: print the newest snapshot");
+    cmd->add_flag("--logs", o.logs_only, "For a data dir: print the txn logs (the default)")->excludes(snap);
+    cmd->add_option("-n,--limit", o.limit, "Stop after this many txns or nodes (0: no limit)");
+    cmd->add_option("--max-record", o.max_record,
+                    "Largest record or data length accepted, in bytes (default 2097150: jute.maxbuffer+extrasize)");
+}
+
+namespace {
+
+enum class FileType { TxnLog, Snapshot, Unknown };
+
+FileType sniff(ByteSpan bytes, const fs::path& path) {
+    if (bytes.size() >= 4 && load_be32(bytes.data()) == zab::kTxnLogMagic) return FileType::TxnLog;
+    if (bytes.size() >= 4 && load_be32(bytes.data()) == zab::kSnapshotMagic) return FileType::Snapshot;
+    if (zab::detect_compression(bytes) != zab::Compression::None) return FileType::Snapshot;
+    if (auto name = zab::parse_data_file_name(path.filename().string())) {
+        return name->kind == zab::FileKind::TxnLog ? FileType::TxnLog : FileType::Snapshot;
+    }
+    return FileType::Unknown;
+}
+
+class Dumper {
+public:
+    Dumper(const DumpOptions& o, Printer& p, std::ostream& err) : m_o(o), m_p(p), m_err(err) {}
+
+    bool limit_reached() const { return m_o.limit != 0 && m_count >= m_o.limit; }
+
+    void log(const fs::path& path, ByteSpan bytes) {
+        const std::string file = path.string();
+        zab::TxnLogReaderOptions ro;
+        if (m_o.max_record != 0) ro.max_record = m_o.max_record;
+        zab::TxnLogReader reader(bytes, ro);
+        zab::TxnDecodeOptions dopt{ro.max_record};
+        m_p.begin_log(file, reader);
+        zab::TxnLogRecord rec;
+        while (!limit_reached() && reader.next(rec)) {
+            try {
+                m_p.txn(file, rec, zab::decode_txn(rec.payload, dopt));
+            } catch (const FormatError& e) {
+                m_p.undecodable(file, rec, e.what());
+                m_outcome = Outcome::DataDamage;
+            }
+            ++m_count;
+        }
+        if (limit_reached()) return;
+        m_p.end_log(file, reader.end());
+        if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
+    }
+
+    void snapshot(const fs::path& path, ByteSpan bytes) {
+        struct Forward final : zab::SnapshotVisitor {
+            Dumper& d;
+            explicit Forward(Dumper& dd) : d(dd) {}
+            void on_session(const zab::SnapshotSession& s) override { d.m_p.session(s); }
+            void on_acl(const zab::SnapshotAcl& a) override { d.m_p.acl(a); }
+            void on_node(const zab::SnapshotNode& n) override {
+                if (d.limit_reached()) return;
+                d.m_p.node(n);
+                ++d.m_count;
+            }
+        } forward(*this);
+        zab::SnapshotReadOptions ro;
+        if (m_o.max_record != 0) ro.max_buffer = m_o.max_record;
+        m_p.begin_snapshot(path.string());
+        const auto result = zab::read_snapshot(bytes, forward, ro);
+        m_p.end_snapshot(path.string(), result);
+        if (!result.ok()) m_outcome = Outcome::DataDamage;
+    }
+
+    void file(const fs::path& path) {
+        MappedFile mapped(path);
+        switch (sniff(mapped.bytes(), path)) {
+        case FileType::TxnLog: return log(path, mapped.bytes());
+        case FileType::Snapshot: return snapshot(path, mapped.bytes());
+        case FileType::Unknown: break;
+        }
+        m_err << fmt::format("zabra dump: {}: not a ZooKeeper txn log or snapshot (no ZKLG/ZKSN magic, "
+                             "no gzip or snappy header, name not log.* or snapshot.*)\n",
+                             path.string());
+        m_outcome = Outcome::BadInput;
+    }
+
+    void dir(const fs::path& path) {
+        const zab::DataDir d = zab::list_data_dir(path);
+        if (m_o.snapshot_only) {
+            if (d.snapshots.empty()) {
+                m_err << fmt::format("zabra dump: {}: no snapshot files\n", d.version2.string());
+                m_outcome = Outcome::BadInput;
+                return;
+            }
+            return file(d.snapshots.back().path);
+        }
+        if (d.logs.empty()) {
+            m_err << fmt::format("zabra dump: {}: no txn log files\n", d.version2.string());
+            m_outcome = Outcome::BadInput;
+            return;
+        }
+        for (const auto& f : d.logs) {
+            if (limit_reached()) break;
+            file(f.path);
+        }
+    }
+
+    Outcome outcome() const { return m_outcome; }
+    void set_outcome(Outcome o) { m_outcome = o; }
+
+private:
+    const DumpOptions& m_o;
+    Printer& m_p;
+    std::ostream& m_err;
+    std::uint64_t m_count = 0;
+    Outcome m_outcome = Outcome::Ok;
+};
+
+}  // namespace
+
+Outcome run_dump(const DumpOptions& o, std::ostream& out, std::ostream& err) {
+    std::unique_ptr<Printer> printer;
+    switch (o.format) {
+    case DumpFormat::Text: printer = make_text_printer(out, o.print); break;
+    case DumpFormat::Json: printer = make_json_printer(out, o.print); break;
+    case DumpFormat::Zk: printer = make_zk_printer(out, o.print); break;
+    }
+    Dumper d(o, *printer, err);
+    Outcome worst = Outcome::Ok;
+    for (const auto& p : o.paths) {
+        try {
+            if (fs::is_directory(p)) {
+                d.dir(p);
+            } else {
+                d.file(p);
+            }
+        } catch (const std::exception& e) {
+            err << fmt::format("zabra dump: {}\n", e.what());
+            d.set_outcome(Outcome::BadInput);
+        }
+        if (d.outcome() == Outcome::BadInput) worst = Outcome::BadInput;
+        if (d.outcome() == Outcome::DataDamage && worst == Outcome::Ok) worst = Outcome::DataDamage;
+    }
+    out.flush();
+    return worst;
+}
+
+}  // namespace zabra::tools

@@ -1,0 +1,30 @@
+// zabra dump: print ZooKeeper txn logs and snapshots.
+#pragma once
+
+#include "tools/dump/printer.h"
+#include "tools/outcome.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace zabra::tools {
+
+enum class DumpFormat { Text, Json, Zk };
+
+struct DumpOptions {
+    std::vector<std::string> paths;
+    DumpFormat format = DumpFormat::Text;
+    PrintOptions print;
+    bool snapshot_only = false;
+    bool logs_only = false;
+    std::uint64_t limit = 0;  // 0 = no limit
+    std::uint32_t max_record = 0;  // 0 = default jute limit
+};
+
+void setup_dump(CLI::App& app, DumpOptions& options);
+Outcome run_dump(const DumpOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace zabra::tools

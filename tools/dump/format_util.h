@@ -1,0 +1,30 @@
+// Small formatting helpers shared by the printers.
+#pragma once
+
+#include "libformat/zab/txn.h"
+
+#include <string>
+#include <string_view>
+
+namespace zabra::tools {
+
+// "0x" + lower-case hex without leading zeros, as in the JSON output.
+std::string hex_id(std::int64_t v);
+
+// ISO-8601 with milliseconds, UTC ("...Z") or local time with offset.
+std::string iso_time(std::int64_t epoch_ms, bool utc);
+
+// JSON string literal (with quotes); invalid UTF-8 bytes become \u00XX-free
+// U+FFFD so the output always parses.
+std::string json_string(std::string_view s);
+bool is_valid_utf8(std::string_view s);
+std::string base64(std::string_view s);
+
+// Safe for a terminal: printable ASCII and valid UTF-8 kept, everything else
+// as \xNN (and \n, \t, \\, \").
+std::string escape_text(std::string_view s);
+
+// "world:anyone=cdrwa" style.
+std::string acl_text(const zab::Acl& a);
+
+}  // namespace zabra::tools

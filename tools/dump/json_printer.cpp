@@ -1,0 +1,193 @@
+// JSON Lines: one object per txn, node, session, ACL and file end.
+#include "tools/dump/format_util.h"
+#include "tools/dump/printer.h"
+#include "tools/dump/txn_fields.h"
+
+#include <fmt/format.h>
+
+namespace zabra::tools {
+
+namespace {
+
+class JsonFields final : public FieldSink {
+public:
+    JsonFields(std::string& out, const PrintOptions& options) : m_out(out), m_options(options) {}
+
+    void text(std::string_view name, std::string_view value) override { key(name) += json_string(value); }
+    void data(std::string_view name, const zab::Buffer& value) override { json_data(name, value); }
+    void number(std::string_view name, std::int64_t value) override { key(name) += std::to_string(value); }
+    void hex(std::string_view name, std::int64_t value) override { key(name) += json_string(hex_id(value)); }
+    void boolean(std::string_view name, bool value) override { key(name) += value ? "true" : "false"; }
+    void acls(std::string_view name, const zab::AclList& value) override {
+        std::string& o = key(name);
+        if (!value) {
+            o += "null";
+            return;
+        }
+        o += '[';
+        for (std::size_t i = 0; i < value->size(); ++i) {
+            const auto& a = (*value)[i];
+            o += fmt::format("{}{{\"perms\":{},\"scheme\":{},\"id\":{}}}", i ? "," : "", a.perms,
+                             json_string(a.scheme), json_string(a.id));
+        }
+        o += ']';
+    }
+    void strings(std::string_view name, const std::optional<std::vector<std::string>>& value) override {
+        std::string& o = key(name);
+        if (!value) {
+            o += "null";
+            return;
+        }
+        o += '[';
+        for (std::size_t i = 0; i < value->size(); ++i) { if (i) o += ','; o += json_string((*value)[i]); }
+        o += ']';
+    }
+    void begin_ops(std::string_view name) override {
+        key(name) += '[';
+        m_first_op = true;
+    }
+    void begin_op(const zab::SubTxn& op) override {
+        if (!m_first_op) m_out += ',';
+        m_first_op = false;
+        m_out += fmt::format("{{\"type\":{}", json_string(zab::op_label(op.type)));
+        if (!op.decode_error.empty()) {
+            m_out += ",\"decode_error\":" + json_string(op.decode_error);
+            json_data("raw", op.raw);
+        }
+    }
+    void end_op() override { m_out += '}'; }
+    void end_ops() override { m_out += ']'; }
+
+    void json_data(std::string_view name, const zab::Buffer& value) {
+        if (m_options.data == DataStyle::None) return;
+        if (!value) {
+            key(name) += "null";
+        } else if (m_options.data == DataStyle::Hex) {
+            std::string h;
+            for (unsigned char c : *value) h += fmt::format("{:02x}", c);
+            key(fmt::format("{}_hex", name)) += json_string(h);
+        } else if (is_valid_utf8(*value)) {
+            key(name) += json_string(*value);
+        } else {
+            key(fmt::format("{}_base64", name)) += json_string(base64(*value));
+        }
+    }
+
+private:
+    std::string& key(std::string_view name) {
+        m_out += fmt::format(",{}:", json_string(name));
+        return m_out;
+    }
+
+    std::string& m_out;
+    const PrintOptions& m_options;
+    bool m_first_op = true;
+};
+
+class JsonPrinter final : public Printer {
+public:
+    JsonPrinter(std::ostream& out, const PrintOptions& options) : m_out(out), m_options(options) {}
+
+    void begin_log(const std::string&, const zab::TxnLogReader&) override {}
+
+    void txn(const std::string& file, const zab::TxnLogRecord& record, const zab::Txn& t) override {
+        const auto& h = t.header;
+        std::string line = fmt::format(
+            "{{\"record\":\"txn\",\"file\":{},\"offset\":{},\"zxid\":{},\"type\":{},\"session\":{},\"cxid\":{},"
+            "\"time\":{}",
+            json_string(file), record.offset, json_string(hex_id(h.zxid)), json_string(zab::op_label(h.type)),
+            json_string(hex_id(h.client_id)), h.cxid, h.time);
+        JsonFields fields(line, m_options);
+        walk_fields(t.body, fields);
+        if (t.digest) {
+            line += fmt::format(",\"digest\":{},\"digest_version\":{}", json_string(hex_id(t.digest->tree_digest)),
+                                t.digest->version);
+        }
+        if (!t.trailing.empty()) line += fmt::format(",\"trailing_bytes\":{}", t.trailing.size());
+        m_out << line << "}\n";
+    }
+
+    void undecodable(const std::string& file, const zab::TxnLogRecord& record, const std::string& why) override {
+        m_out << fmt::format("{{\"record\":\"undecodable\",\"file\":{},\"offset\":{},\"error\":{}}}\n",
+                             json_string(file), record.offset, json_string(why));
+    }
+
+    void end_log(const std::string& file, const zab::LogEnd& end) override {
+        static constexpr const char* kKinds[] = {"clean", "torn-tail", "damaged"};
+        std::string line = fmt::format(
+            "{{\"record\":\"log_end\",\"file\":{},\"end\":\"{}\",\"cause\":\"{}\",\"offset\":{},\"records\":{},"
+            "\"detail\":{}",
+            json_string(file), kKinds[static_cast<int>(end.kind)], zab::end_cause_name(end.cause), end.offset,
+            end.records, json_string(end.detail));
+        if (end.kind == zab::LogEndKind::Damaged) {
+            line += fmt::format(",\"nonzero_bytes_after\":{},\"resume_offset\":{}", end.nonzero_bytes_after,
+                                end.resume_offset ? std::to_string(*end.resume_offset) : "null");
+        }
+        m_out << line << "}\n";
+    }
+
+    void begin_snapshot(const std::string& file) override { m_file = file; }
+
+    void session(const zab::SnapshotSession& s) override {
+        m_out << fmt::format("{{\"record\":\"session\",\"file\":{},\"session\":{},\"timeout\":{}}}\n",
+                             json_string(m_file), json_string(hex_id(s.id)), s.timeout);
+    }
+
+    void acl(const zab::SnapshotAcl& a) override {
+        std::string line = fmt::format("{{\"record\":\"acl\",\"file\":{},\"id\":{}", json_string(m_file), a.id);
+        JsonFields fields(line, m_options);
+        fields.acls("acl", a.acls);
+        m_out << line << "}\n";
+    }
+
+    void node(const zab::SnapshotNode& n) override {
+        const auto& s = n.stat;
+        std::string line = fmt::format("{{\"record\":\"node\",\"file\":{},\"path\":{}", json_string(m_file),
+                                       json_string(n.path.empty() ? "/" : n.path));
+        JsonFields fields(line, m_options);
+        fields.data("data", n.data);
+        line += fmt::format(
+            ",\"acl\":{},\"czxid\":{},\"mzxid\":{},\"pzxid\":{},\"ctime\":{},\"mtime\":{},\"version\":{},"
+            "\"cversion\":{},\"aversion\":{},\"ephemeral_owner\":{},\"data_length\":{}}}\n",
+            n.acl, json_string(hex_id(s.czxid)), json_string(hex_id(s.mzxid)), json_string(hex_id(s.pzxid)), s.ctime,
+            s.mtime, s.version, s.cversion, s.aversion, json_string(hex_id(s.ephemeral_owner)),
+            n.data ? n.data->size() : 0);
+        m_out << line;
+    }
+
+    void end_snapshot(const std::string& file, const zab::SnapshotReadResult& r) override {
+        std::string line = fmt::format(
+            "{{\"record\":\"snapshot_end\",\"file\":{},\"compression\":\"{}\",\"ok\":{},\"sessions\":{},"
+            "\"acls\":{},\"nodes\":{}",
+            json_string(file), zab::compression_name(r.compression), r.ok() ? "true" : "false", r.sessions, r.acls,
+            r.nodes);
+        auto seal = [&](const char* name, const std::optional<zab::SnapshotSeal>& s) {
+            if (s) line += fmt::format(",\"{}\":{}", name, s->ok() ? "\"ok\"" : "\"mismatch\"");
+        };
+        seal("seal1", r.trailer.seal1);
+        seal("seal2", r.trailer.seal2);
+        seal("seal3", r.trailer.seal3);
+        if (r.trailer.digest) {
+            line += fmt::format(",\"digest_zxid\":{},\"digest\":{}", json_string(hex_id(r.trailer.digest->zxid)),
+                                json_string(hex_id(r.trailer.digest->digest)));
+        }
+        if (r.trailer.last_processed_zxid) {
+            line += fmt::format(",\"last_processed_zxid\":{}", json_string(hex_id(*r.trailer.last_processed_zxid)));
+        }
+        if (r.error) line += fmt::format(",\"error\":{},\"error_offset\":{}", json_string(*r.error), r.error_offset);
+        m_out << line << "}\n";
+    }
+
+private:
+    std::ostream& m_out;
+    PrintOptions m_options;
+    std::string m_file;
+};
+
+}  // namespace
+
+std::unique_ptr<Printer> make_json_printer(std::ostream& out, const PrintOptions& options) {
+    return std::make_unique<JsonPrinter>(out, options);
+}
+
+}  // namespace zabra::tools

@@ -1,0 +1,168 @@
+// Human-readable output: one line per txn (multi ops inline) and per node.
+#include "tools/dump/format_util.h"
+#include "tools/dump/printer.h"
+#include "tools/dump/txn_fields.h"
+
+#include <fmt/format.h>
+
+namespace zabra::tools {
+
+namespace {
+
+class TextFields final : public FieldSink {
+public:
+    TextFields(std::string& out, const PrintOptions& options) : m_out(out), m_options(options) {}
+
+    void text(std::string_view name, std::string_view value) override { field(name) += escape_text(value); }
+    void data(std::string_view name, const zab::Buffer& value) override {
+        if (m_options.data == DataStyle::None) return;
+        std::string& o = field(name);
+        if (!value) {
+            o += "null";
+            return;
+        }
+        const bool capped = m_options.data != DataStyle::Full && value->size() > m_options.data_cap;
+        const std::string_view shown = capped ? std::string_view(*value).substr(0, m_options.data_cap) : *value;
+        if (m_options.data == DataStyle::Hex) {
+            for (unsigned char c : shown) o += fmt::format("{:02x}", c);
+        } else {
+            o += '"' + escape_text(shown) + '"';
+        }
+        if (capped) o += fmt::format("...({} bytes)", value->size());
+    }
+    void number(std::string_view name, std::int64_t value) override { field(name) += std::to_string(value); }
+    void hex(std::string_view name, std::int64_t value) override { field(name) += hex_id(value); }
+    void boolean(std::string_view name, bool value) override { field(name) += value ? "true" : "false"; }
+    void acls(std::string_view name, const zab::AclList& value) override {
+        std::string& o = field(name);
+        if (!value) {
+            o += "null";
+            return;
+        }
+        o += '[';
+        for (std::size_t i = 0; i < value->size(); ++i) { if (i) o += ','; o += acl_text((*value)[i]); }
+        o += ']';
+    }
+    void strings(std::string_view name, const std::optional<std::vector<std::string>>& value) override {
+        std::string& o = field(name);
+        if (!value) {
+            o += "null";
+            return;
+        }
+        o += '[';
+        for (std::size_t i = 0; i < value->size(); ++i) { if (i) o += ','; o += escape_text((*value)[i]); }
+        o += ']';
+    }
+    void begin_ops(std::string_view name) override {
+        field(name) += '[';
+        m_first_op = true;
+    }
+    void begin_op(const zab::SubTxn& op) override {
+        if (!m_first_op) m_out += "; ";
+        m_first_op = false;
+        m_out += zab::op_label(op.type);
+        if (!op.decode_error.empty()) m_out += " undecodable(" + escape_text(op.decode_error) + ")";
+    }
+    void end_op() override {}
+    void end_ops() override { m_out += ']'; }
+
+private:
+    std::string& field(std::string_view name) {
+        m_out += fmt::format(" {}=", name);
+        return m_out;
+    }
+
+    std::string& m_out;
+    const PrintOptions& m_options;
+    bool m_first_op = true;
+};
+
+class TextPrinter final : public Printer {
+public:
+    TextPrinter(std::ostream& out, const PrintOptions& options) : m_out(out), m_options(options) {}
+
+    void begin_log(const std::string& file, const zab::TxnLogReader& reader) override {
+        m_out << fmt::format("# txn log {} (version {}, dbid {})\n", file, reader.header().version,
+                             reader.header().dbid);
+    }
+
+    void txn(const std::string&, const zab::TxnLogRecord&, const zab::Txn& t) override {
+        const auto& h = t.header;
+        std::string line = fmt::format("{} {} session {} cxid {} {}", hex_id(h.zxid), iso_time(h.time, m_options.utc),
+                                       hex_id(h.client_id), h.cxid, zab::op_label(h.type));
+        TextFields fields(line, m_options);
+        walk_fields(t.body, fields);
+        if (t.digest) line += fmt::format(" digest={}", hex_id(t.digest->tree_digest));
+        if (!t.trailing.empty()) line += fmt::format(" trailing_bytes={}", t.trailing.size());
+        m_out << line << '\n';
+    }
+
+    void undecodable(const std::string&, const zab::TxnLogRecord& record, const std::string& why) override {
+        m_out << fmt::format("# undecodable record at offset {}: {}\n", record.offset, why);
+    }
+
+    void end_log(const std::string& file, const zab::LogEnd& end) override {
+        static constexpr const char* kKinds[] = {"clean end", "TORN TAIL", "DAMAGED"};
+        std::string line = fmt::format("# {}: {} after {} records at offset {}: {}", file,
+                                       kKinds[static_cast<int>(end.kind)], end.records, end.offset, end.detail);
+        if (end.kind == zab::LogEndKind::Damaged && end.cause != zab::EndCause::BadHeader) {
+            line += fmt::format("; {} non-zero bytes follow", end.nonzero_bytes_after);
+            if (end.resume_offset) line += fmt::format(", readable records resume at offset {}", *end.resume_offset);
+        }
+        m_out << line << '\n';
+    }
+
+    void begin_snapshot(const std::string& file) override { m_out << fmt::format("# snapshot {}\n", file); }
+
+    void session(const zab::SnapshotSession& s) override {
+        m_out << fmt::format("session {} timeout {}\n", hex_id(s.id), s.timeout);
+    }
+
+    void acl(const zab::SnapshotAcl& a) override {
+        std::string line = fmt::format("acl {}", a.id);
+        TextFields fields(line, m_options);
+        fields.acls("acl", a.acls);
+        m_out << line << '\n';
+    }
+
+    void node(const zab::SnapshotNode& n) override {
+        const auto& s = n.stat;
+        std::string line = escape_text(n.path.empty() ? "/" : n.path);
+        TextFields fields(line, m_options);
+        fields.data("data", n.data);
+        line += fmt::format(" czxid={} mzxid={} pzxid={} ctime={} mtime={} version={} cversion={} aversion={} "
+                            "owner={} acl={}",
+                            hex_id(s.czxid), hex_id(s.mzxid), hex_id(s.pzxid), iso_time(s.ctime, m_options.utc),
+                            iso_time(s.mtime, m_options.utc), s.version, s.cversion, s.aversion,
+                            hex_id(s.ephemeral_owner), n.acl);
+        m_out << line << '\n';
+    }
+
+    void end_snapshot(const std::string& file, const zab::SnapshotReadResult& r) override {
+        auto seal = [](const std::optional<zab::SnapshotSeal>& s) -> std::string {
+            if (!s) return "absent";
+            return s->ok() ? "ok" : fmt::format("MISMATCH (stored 0x{:x}, computed 0x{:x})", s->stored, s->computed);
+        };
+        std::string line = fmt::format("# {}: {} sessions, {} nodes, compression {}, seal1 {}, seal2 {}, seal3 {}",
+                                       file, r.sessions, r.nodes, zab::compression_name(r.compression),
+                                       seal(r.trailer.seal1), seal(r.trailer.seal2), seal(r.trailer.seal3));
+        if (r.trailer.digest) {
+            line += fmt::format(", digest {} at zxid {}", hex_id(r.trailer.digest->digest),
+                                hex_id(r.trailer.digest->zxid));
+        }
+        if (r.error) line += fmt::format("; ERROR at stream offset {}: {}", r.error_offset, *r.error);
+        m_out << line << '\n';
+    }
+
+private:
+    std::ostream& m_out;
+    PrintOptions m_options;
+};
+
+}  // namespace
+
+std::unique_ptr<Printer> make_text_printer(std::ostream& out, const PrintOptions& options) {
+    return std::make_unique<TextPrinter>(out, options);
+}
+
+}  // namespace zabra::tools

@@ -1,0 +1,343 @@
+// Output in the format of ZooKeeper 3.8's own tools, so their users can diff:
+// txn logs as `TxnLogToolkit -d` prints them (line for line), snapshots as
+// `SnapshotFormatter -d` (same lines; node and session order follow the file,
+// where SnapshotFormatter follows Java's HashMap order).
+#include "tools/dump/format_util.h"
+#include "tools/dump/printer.h"
+
+#include "libformat/zab/data_dir.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+
+namespace zabra::tools {
+
+namespace {
+
+// new String(bytes, UTF_8) as JDK 17 decodes (String.decodeUTF8_UTF16 with
+// replacement): how many bytes one U+FFFD swallows follows its rules exactly.
+std::string java_utf8(std::string_view s) {
+    static constexpr std::string_view kRepl = "\xef\xbf\xbd";
+    auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    auto not_cont = [](unsigned char b) { return (b & 0xc0) != 0x80; };
+    std::string out;
+    const std::size_t sl = s.size();
+    std::size_t sp = 0;
+    while (sp < sl) {
+        const unsigned char b1 = at(sp++);
+        if (b1 < 0x80) {
+            out.push_back(static_cast<char>(b1));
+        } else if (b1 >= 0xc2 && b1 <= 0xdf) {
+            if (sp < sl) {
+                if (not_cont(at(sp))) {
+                    out += kRepl;
+                } else {
+                    out.append(s.substr(sp - 1, 2));
+                    ++sp;
+                }
+                continue;
+            }
+            out += kRepl;
+            break;
+        } else if (b1 >= 0xe0 && b1 <= 0xef) {
+            if (sp + 1 < sl) {
+                const unsigned char b2 = at(sp), b3 = at(sp + 1);
+                const bool overlong = b1 == 0xe0 && (b2 & 0xe0) == 0x80;
+                if (overlong || not_cont(b2) || not_cont(b3)) {
+                    out += kRepl;
+                    sp += (overlong || not_cont(b2)) ? 0 : 1;
+                } else {
+                    const bool surrogate = b1 == 0xed && b2 >= 0xa0;
+                    if (surrogate) {
+                        out += kRepl;
+                    } else {
+                        out.append(s.substr(sp - 1, 3));
+                    }
+                    sp += 2;
+                }
+                continue;
+            }
+            if (sp < sl && ((b1 == 0xe0 && (at(sp) & 0xe0) == 0x80) || not_cont(at(sp)))) {
+                out += kRepl;
+                continue;
+            }
+            out += kRepl;
+            break;
+        } else if (b1 >= 0xf0 && b1 <= 0xf7) {
+            auto bad2 = [&](unsigned char b2) {
+                return (b1 == 0xf0 && (b2 < 0x90 || b2 > 0xbf)) || (b1 == 0xf4 && (b2 & 0xf0) != 0x80) ||
+                       not_cont(b2);
+            };
+            if (sp + 2 < sl) {
+                const unsigned char b2 = at(sp), b3 = at(sp + 1), b4 = at(sp + 2);
+                const std::uint32_t uc = ((b1 & 0x07u) << 18) | ((b2 & 0x3fu) << 12) | ((b3 & 0x3fu) << 6) |
+                                         (b4 & 0x3fu);
+                if (not_cont(b2) || not_cont(b3) || not_cont(b4) || uc < 0x10000 || uc > 0x10ffff) {
+                    out += kRepl;
+                    // malformed4: 1, 2 or 3 bytes in all, counted from b1
+                    if (b1 > 0xf4 || bad2(b2)) {
+                    } else if (not_cont(b3)) {
+                        sp += 1;
+                    } else {
+                        sp += 2;
+                    }
+                } else {
+                    out.append(s.substr(sp - 1, 4));
+                    sp += 3;
+                }
+                continue;
+            }
+            if (b1 > 0xf4 || (sp < sl && bad2(at(sp)))) {
+                out += kRepl;
+                continue;
+            }
+            ++sp;
+            out += kRepl;
+            if (sp < sl && not_cont(at(sp))) continue;
+            break;
+        } else {
+            out += kRepl;
+        }
+    }
+    return out;
+}
+
+// ToStringOutputArchive.escapeString.
+std::string jute_string(std::string_view raw) {
+    std::string out = "'";
+    for (char c : java_utf8(raw)) {
+        switch (c) {
+        case '\0': out += "%00"; break;
+        case '\n': out += "%0A"; break;
+        case '\r': out += "%0D"; break;
+        case ',': out += "%2C"; break;
+        case '}': out += "%7D"; break;
+        case '%': out += "%25"; break;
+        default: out.push_back(c);
+        }
+    }
+    return out;
+}
+
+// ToStringOutputArchive.escapeBuffer: Integer.toHexString of each signed byte.
+std::string jute_buffer(const zab::Buffer& b) {
+    if (!b || b->empty()) return "";
+    std::string out = "#";
+    for (char c : *b) out += fmt::format("{:x}", static_cast<std::uint32_t>(static_cast<std::int32_t>(c)));
+    return out;
+}
+
+std::string jute_acl_record(const zab::Acl& a) {  // inside a vector: s{perms,s{'scheme,'id}}
+    return fmt::format("s{{{},s{{{},{}}}}}", a.perms, jute_string(a.scheme), jute_string(a.id));
+}
+
+std::string jute_acl_vector(const zab::AclList& acls) {
+    std::string out = "v{";
+    if (acls) {
+        for (std::size_t i = 0; i < acls->size(); ++i) { if (i) out += ','; out += jute_acl_record((*acls)[i]); }
+    }
+    return out + "}";
+}
+
+// java.util.List<ACL>.toString(): "[" + ACL.toString() joined by ", " + "]".
+std::string java_acl_list(const zab::AclList& acls) {
+    if (!acls) return "null";
+    std::string out = "[";
+    for (std::size_t i = 0; i < acls->size(); ++i) {
+        const auto& a = (*acls)[i];
+        out += fmt::format("{}{},s{{{},{}}}\n", i ? ", " : "", a.perms, jute_string(a.scheme), jute_string(a.id));
+    }
+    return out + "]";
+}
+
+std::string data_text(const zab::Buffer& b) { return b ? java_utf8(*b) : std::string(); }
+
+// TxnLogToolkit.getFormattedTxnStr.
+std::string body_text(std::int32_t type, const zab::TxnBody& body) {
+    using namespace zab;
+    return std::visit(
+        [&](const auto& b) -> std::string {
+            using T = std::decay_t<decltype(b)>;
+            if constexpr (std::is_same_v<T, CreateTxn>) {
+                return fmt::format("{},{},{},{},{}", java_utf8(b.path), data_text(b.data), java_acl_list(b.acl),
+                                   b.ephemeral ? "true" : "false", b.parent_cversion);
+            } else if constexpr (std::is_same_v<T, SetDataTxn>) {
+                return fmt::format("{},{},{}", java_utf8(b.path), data_text(b.data), b.version);
+            } else if constexpr (std::is_same_v<T, CreateContainerTxn>) {
+                return fmt::format("{},{},{},{}", java_utf8(b.path), data_text(b.data), java_acl_list(b.acl),
+                                   b.parent_cversion);
+            } else if constexpr (std::is_same_v<T, CreateTtlTxn>) {
+                return fmt::format("{},{},{},{},{}", java_utf8(b.path), data_text(b.data), java_acl_list(b.acl),
+                                   b.parent_cversion, b.ttl);
+            } else if constexpr (std::is_same_v<T, MultiTxn>) {
+                std::string out;
+                if (b.ops) {
+                    for (std::size_t i = 0; i < b.ops->size(); ++i) {
+                        const auto& op = (*b.ops)[i];
+                        out += fmt::format("{}{}:{}", i ? ";" : "", op_name(op.type), data_text(op.raw));
+                    }
+                }
+                return out;
+            } else if constexpr (std::is_same_v<T, CreateSessionTxn>) {
+                return fmt::format("{}\n", b.timeout);
+            } else if constexpr (std::is_same_v<T, ErrorTxn>) {
+                return fmt::format("{}\n", b.err);
+            } else if constexpr (std::is_same_v<T, DeleteTxn>) {
+                return jute_string(b.path) + "\n";
+            } else if constexpr (std::is_same_v<T, SetAclTxn>) {
+                return fmt::format("{},{},{}\n", jute_string(b.path), jute_acl_vector(b.acl), b.version);
+            } else if constexpr (std::is_same_v<T, CheckVersionTxn>) {
+                return fmt::format("{},{}\n", jute_string(b.path), b.version);
+            } else if constexpr (std::is_same_v<T, CloseSessionTxn>) {
+                if (!b.paths_to_delete) return "";
+                std::string out = "v{";
+                if (*b.paths_to_delete) {
+                    const auto& v = **b.paths_to_delete;
+                    for (std::size_t i = 0; i < v.size(); ++i) { if (i) out += ','; out += jute_string(v[i]); }
+                }
+                return out + "}\n";
+            } else {
+                (void)type;
+                return jute_buffer(b.bytes) + "\n";
+            }
+        },
+        body);
+}
+
+std::tm to_tm(std::int64_t ms, bool utc) {
+    const std::time_t t = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    std::tm tm{};
+    if (utc) {
+        gmtime_r(&t, &tm);
+    } else {
+        localtime_r(&t, &tm);
+    }
+    return tm;
+}
+
+std::string zone_name(const std::tm& tm, bool utc) {
+    if (utc) return "UTC";
+    char z[16];
+    std::strftime(z, sizeof z, "%Z", &tm);
+    return z;
+}
+
+// DateFormat.getDateTimeInstance(SHORT, LONG) in en_US: "11/26/26, 6:26:47 AM UTC".
+std::string java_short_long(std::int64_t ms, bool utc) {
+    const std::tm tm = to_tm(ms, utc);
+    const int h12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
+    return fmt::format("{}/{}/{:02}, {}:{:02}:{:02} {} {}", tm.tm_mon + 1, tm.tm_mday, tm.tm_year % 100, h12,
+                       tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM", zone_name(tm, utc));
+}
+
+// java.util.Date.toString(): "Thu Nov 26 06:26:47 UTC 2026".
+std::string java_date(std::int64_t ms, bool utc) {
+    const std::tm tm = to_tm(ms, utc);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S", &tm);
+    return fmt::format("{} {} {}", buf, zone_name(tm, utc), tm.tm_year + 1900);
+}
+
+// String.format("%#016x", v).
+std::string java_hex16(std::int64_t v) { return fmt::format("{:#016x}", static_cast<std::uint64_t>(v)); }
+
+class ZkPrinter final : public Printer {
+public:
+    ZkPrinter(std::ostream& out, const PrintOptions& options) : m_out(out), m_options(options) {}
+
+    void begin_log(const std::string&, const zab::TxnLogReader& reader) override {
+        if (reader.header_status() != zab::HeaderStatus::Ok) return;
+        m_out << fmt::format("ZooKeeper Transactional Log File with dbid {} txnlog format version {}\n",
+                             reader.header().dbid, reader.header().version);
+    }
+
+    void txn(const std::string&, const zab::TxnLogRecord&, const zab::Txn& t) override {
+        const auto& h = t.header;
+        const std::string line = fmt::format(
+            "{} session 0x{:x} cxid 0x{:x} zxid 0x{:x} {} {}", java_short_long(h.time, m_options.utc),
+            static_cast<std::uint64_t>(h.client_id), static_cast<std::uint64_t>(static_cast<std::int64_t>(h.cxid)),
+            static_cast<std::uint64_t>(h.zxid), zab::op_name(h.type), body_text(h.type, t.body));
+        m_out << line;
+        if (line.empty() || line.back() != '\n') m_out << '\n';
+    }
+
+    void undecodable(const std::string&, const zab::TxnLogRecord&, const std::string& why) override {
+        m_out << "Unsupported or undecodable txn: " << why << '\n';
+    }
+
+    void end_log(const std::string&, const zab::LogEnd& end) override {
+        if (end.cause == zab::EndCause::BadHeader) {
+            m_out << "Invalid magic number or short file header\n";
+        } else if (end.cause == zab::EndCause::BadEndOfRecord) {
+            m_out << "Last transaction was partial.\n";
+        } else {
+            m_out << fmt::format("EOF reached after {} txns.\n", end.records);
+        }
+    }
+
+    void begin_snapshot(const std::string&) override {
+        m_nodes.clear();
+        m_sessions.clear();
+        m_owners.clear();
+        m_count = 0;
+        m_max_zxid = 0;
+    }
+
+    void session(const zab::SnapshotSession& s) override { m_sessions.push_back(s); }
+    void acl(const zab::SnapshotAcl&) override {}
+
+    void node(const zab::SnapshotNode& n) override {
+        const auto& s = n.stat;
+        const bool utc = m_options.utc;
+        m_nodes += fmt::format("----\n{}\n", n.path.empty() ? "/" : java_utf8(n.path));
+        m_nodes += fmt::format("  cZxid = {}\n  ctime = {}\n", java_hex16(s.czxid), java_date(s.ctime, utc));
+        m_nodes += fmt::format("  mZxid = {}\n  mtime = {}\n", java_hex16(s.mzxid), java_date(s.mtime, utc));
+        m_nodes += fmt::format("  pZxid = {}\n  cversion = {}\n  dataVersion = {}\n  aclVersion = {}\n",
+                               java_hex16(s.pzxid), s.cversion, s.version, s.aversion);
+        m_nodes += fmt::format("  ephemeralOwner = {}\n", java_hex16(s.ephemeral_owner));
+        if (m_options.data == DataStyle::None) {
+            m_nodes += fmt::format("  dataLength = {}\n", n.data ? n.data->size() : 0);
+        } else {
+            m_nodes += fmt::format("  data = {}\n", n.data ? base64(*n.data) : "");
+        }
+        ++m_count;
+        m_max_zxid = std::max({m_max_zxid, s.mzxid, s.pzxid});
+        ++m_owners[s.ephemeral_owner];
+    }
+
+    void end_snapshot(const std::string& file, const zab::SnapshotReadResult& r) override {
+        if (r.error) {
+            m_out << fmt::format("Exception reading {}: {}\n", file, *r.error);
+            return;
+        }
+        m_out << fmt::format("ZNode Details (count={}):\n", m_count + 1) << m_nodes << "----\n";
+        m_out << "Session Details (sid, timeout, ephemeralCount):\n";
+        for (const auto& s : m_sessions) {
+            m_out << fmt::format("{}, {}, {}\n", java_hex16(s.id), s.timeout, m_owners[s.id]);
+        }
+        const auto slash = file.rfind('/');
+        const auto name = zab::parse_data_file_name(file.substr(slash == std::string::npos ? 0 : slash + 1));
+        const std::int64_t name_zxid = name ? name->zxid : -1;
+        m_out << fmt::format("----\nLast zxid: 0x{:x}\n", static_cast<std::uint64_t>(std::max(name_zxid, m_max_zxid)));
+    }
+
+private:
+    std::ostream& m_out;
+    PrintOptions m_options;
+    std::string m_nodes;
+    std::vector<zab::SnapshotSession> m_sessions;
+    std::map<std::int64_t, std::int64_t> m_owners;
+    std::int64_t m_count = 0;
+    std::int64_t m_max_zxid = 0;
+};
+
+}  // namespace
+
+std::unique_ptr<Printer> make_zk_printer(std::ostream& out, const PrintOptions& options) {
+    return std::make_unique<ZkPrinter>(out, options);
+}
+
+}  // namespace zabra::tools

@@ -1,0 +1,43 @@
+// zabra: inspect, verify and repair ZooKeeper and etcd data. Only this file
+// chooses exit codes:
+//   0  done, data clean (a torn tail is normal and reported)
+//   1  data damage found (damaged records, failed seals, undecodable data)
+//   2  usage error
+//   3  an input could not be read or is not ZooKeeper data
+#include "tools/cmd_dump.h"
+#include "tools/version.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+int main(int argc, char** argv) {
+    using namespace zabra::tools;
+    CLI::App app{"zabra: inspect ZooKeeper (ZAB) and etcd (Raft) on-disk data", "zabra"};
+    app.set_version_flag("-V,--version", std::string("zabra ") + kVersion);
+    app.require_subcommand(1);
+    app.footer("Exit codes: 0 clean, 1 data damage found, 2 usage error, 3 unreadable input.\n"
+               "Run 'zabra COMMAND --help' for a command's options; 'man zabra-COMMAND' for details.");
+    DumpOptions dump;
+    setup_dump(app, dump);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        app.exit(e);
+        return 2;
+    }
+    Outcome outcome = Outcome::Ok;
+    if (app.got_subcommand("dump")) outcome = run_dump(dump, std::cout, std::cerr);
+    switch (outcome) {
+    case Outcome::Ok: return 0;
+    case Outcome::DataDamage: return 1;
+    case Outcome::BadInput: return 3;
+    }
+    return 1;
+}
