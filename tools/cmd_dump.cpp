@@ -8,7 +8,6 @@
 #include <fmt/ostream.h>
 
 #include <filesystem>
-#include <map>
 
 namespace zabra::tools {
 
@@ -25,25 +24,35 @@ void setup_dump(CLI::App& app, DumpOptions& o) {
         "  zabra dump --format json version-2/log.100000001 | jq -c 'select(.type==\"setData\")'\n"
         "  zabra dump --snapshot --data none /var/lib/zookeeper\n");
     cmd->add_option("PATH", o.paths, "Log, snapshot or data dir")->required();
-    const std::map<std::string, DumpFormat> formats{
-        {"text", DumpFormat::Text}, {"json", DumpFormat::Json}, {"zk", DumpFormat::Zk}};
-    cmd->add_option("-f,--format", o.format,
-                    "text (readable), json (JSON Lines) or zk (as ZooKeeper's TxnLogToolkit/SnapshotFormatter)")
-        ->transform(CLI::CheckedTransformer(formats, CLI::ignore_case))
-        ->default_str("text");
-    const std::map<std::string, DataStyle> data{
-        {"text", DataStyle::Text}, {"hex", DataStyle::Hex}, {"none", DataStyle::None}, {"full", DataStyle::Full}};
-    cmd->add_option("--data", o.print.data,
-                    "Node and txn data: text (escaped, capped), hex (capped), none, full (escaped, uncapped)")
-        ->transform(CLI::CheckedTransformer(data, CLI::ignore_case))
-        ->default_str("text");
-    cmd->add_option("--data-cap", o.print.data_cap, "Bytes of data shown with --data text|hex")->default_val(64);
-    cmd->add_flag("!--local-time", o.print.utc, "Show times in the local time zone instead of UTC");
+    cmd->add_option_function<std::string>(
+           "-f,--format",
+           [&o](const std::string& v) {
+               o.format = v == "json" ? DumpFormat::Json : v == "zk" ? DumpFormat::Zk : DumpFormat::Text;
+           },
+           "text (readable), json (JSON Lines) or zk (as ZooKeeper's TxnLogToolkit/SnapshotFormatter)")
+        ->check(CLI::IsMember({"text", "json", "zk"}))
+        ->option_text("text|json|zk");
+    cmd->add_option_function<std::string>(
+           "--data",
+           [&o](const std::string& v) {
+               o.print.data = v == "hex"    ? DataStyle::Hex
+                              : v == "none" ? DataStyle::None
+                              : v == "full" ? DataStyle::Full
+                                            : DataStyle::Text;
+           },
+           "Node and txn data: text (escaped, capped), hex (capped), none, full (escaped, uncapped)")
+        ->check(CLI::IsMember({"text", "hex", "none", "full"}))
+        ->option_text("text|hex|none|full");
+    cmd->add_option("--data-cap", o.print.data_cap, "Bytes of data shown with --data text|hex")
+        ->option_text("BYTES (64)");
+    cmd->add_flag_callback("--local-time", [&o] { o.print.utc = false; },
+                           "Show times in the local time zone instead of UTC");
     auto* snap = cmd->add_flag("--snapshot", o.snapshot_only, "For a data dir: print the newest snapshot");
     cmd->add_flag("--logs", o.logs_only, "For a data dir: print the txn logs (the default)")->excludes(snap);
-    cmd->add_option("-n,--limit", o.limit, "Stop after this many txns or nodes (0: no limit)");
+    cmd->add_option("-n,--limit", o.limit, "Stop after this many txns or nodes (0: no limit)")->option_text("N");
     cmd->add_option("--max-record", o.max_record,
-                    "Largest record or data length accepted, in bytes (default 2097150: jute.maxbuffer+extrasize)");
+                    "Largest record or data length accepted, in bytes (default 2097150: jute.maxbuffer+extrasize)")
+        ->option_text("BYTES");
 }
 
 namespace {
