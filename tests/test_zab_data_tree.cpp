@@ -146,3 +146,47 @@ TEST_CASE("replay reproduces every node of every later snapshot, fuzzy window in
     }
     CHECK(checked > 200);
 }
+
+TEST_CASE("a snapshot with a path twice or a relative path is refused, not half-loaded") {
+    const std::string bytes = test::slurp(test::fixtures() / "zk/standalone/data/version-2/snapshot.0");
+    SnapshotReadResult r;
+    Snapshot snap = load_snapshot(as_bytes(bytes), r);
+    REQUIRE(r.ok());
+    Snapshot twice = snap;
+    twice.nodes.push_back(snap.nodes.back());
+    CHECK_THROWS_WITH_AS(DataTree::from_snapshot(twice, 0), doctest::Contains("appears twice"), FormatError);
+    Snapshot relative = snap;
+    relative.nodes.back().path = "zookeeper/x";
+    CHECK_THROWS_WITH_AS(DataTree::from_snapshot(relative, 0), doctest::Contains("does not start with /"),
+                         FormatError);
+    Snapshot orphan = snap;
+    orphan.nodes.back().path = "/no/parent";
+    CHECK_THROWS_WITH_AS(DataTree::from_snapshot(orphan, 0), doctest::Contains("unable to find parent /no"),
+                         FormatError);
+}
+
+TEST_CASE("closing a session deletes its ephemerals and nothing else") {
+    DataTree tree;
+    auto create = [&](const std::string& path, std::int64_t session, bool eph, std::int64_t zxid) {
+        Txn t;
+        t.header = {session, 1, zxid, 1000, op::create};
+        t.body = CreateTxn{path, std::string("x"), std::nullopt, eph, -1, false};
+        return tree.apply(t).err;
+    };
+    CHECK(create("/a", 5, false, 1) == err::ok);
+    CHECK(create("/a/e1", 5, true, 2) == err::ok);
+    CHECK(create("/a/e2", 6, true, 3) == err::ok);
+    CHECK(create("/a/e1", 5, true, 4) == err::node_exists);
+    CHECK(create("/missing/x", 5, false, 5) == err::no_node);
+    Txn close;
+    close.header = {5, 0, 6, 2000, op::closeSession};
+    close.body = CloseSessionTxn{};  // 3.5 style: no paths in the txn
+    tree.apply(close);
+    CHECK(tree.find("/a/e1") == nullptr);
+    CHECK(tree.find("/a/e2") != nullptr);
+    CHECK(tree.find("/a")->stat.pzxid == 6);
+    // Two creates, plus the NODEEXISTS re-create with parentCVersion -1, which
+    // processTxn turns into setCversionPzxid(cversion + 1); the delete does not
+    // bump cversion in DataTree.
+    CHECK(tree.find("/a")->stat.cversion == 3);
+}

@@ -167,3 +167,41 @@ TEST_CASE("a snapshot written with compression reads back identical") {
         CHECK(encode_snapshot_stream(back) == bytes);
     }
 }
+
+TEST_CASE("a 3.9 snapshot's lastProcessedZxid section and third seal are read and checked") {
+    SnapshotReadResult r;
+    Snapshot s = load(test::slurp(plain_snapshot_with_nodes()), r);
+    REQUIRE(r.ok());
+    s.trailer.last_processed_zxid = 0x1234;
+    const std::string bytes = encode_snapshot(s, Compression::None);
+    SnapshotReadResult r39;
+    const Snapshot back = load(bytes, r39);
+    CHECK(r39.ok());
+    REQUIRE(back.trailer.last_processed_zxid);
+    CHECK(*back.trailer.last_processed_zxid == 0x1234);
+    REQUIRE(back.trailer.seal3);
+    CHECK(back.trailer.seal3->ok());
+    CHECK(bytes.ends_with(std::string("\0\0\0\1/", 5)));  // ZooKeeper's quick validity check
+
+    std::string damaged = bytes;
+    damaged[back.trailer.seal3->offset - 1] ^= 0x01;  // last byte of lastProcessedZxid
+    SnapshotReadResult bad;
+    load(damaged, bad);
+    CHECK(bad.trailer.seal1->ok());
+    CHECK(bad.trailer.seal2->ok());
+    CHECK_FALSE(bad.trailer.seal3->ok());
+    CHECK_FALSE(bad.ok());
+}
+
+TEST_CASE("a snapshot without the digest section (digest disabled, or 3.5) ends after seal 1") {
+    for (const auto& p : test::fixture_snapshots()) {
+        if (p.string().find("/legacy/") == std::string::npos) continue;
+        CAPTURE(p);
+        SnapshotReadResult r;
+        const Snapshot s = load(test::slurp(p), r);
+        CHECK(r.ok());
+        CHECK(s.trailer.seal1);
+        CHECK_FALSE(s.trailer.digest);
+        CHECK_FALSE(s.trailer.seal2);
+    }
+}

@@ -13,6 +13,7 @@
 
 int main(int argc, char** argv) {
     using namespace zabra::tools;
+    std::ios::sync_with_stdio(false);  // printers write whole lines; no need to interleave with stdio
     CLI::App app{"zabra: inspect ZooKeeper (ZAB) and etcd (Raft) on-disk data", "zabra"};
     app.set_version_flag("-V,--version", std::string("zabra ") + kVersion);
     app.require_subcommand(1);

@@ -80,6 +80,12 @@ DataTree DataTree::from_snapshot(const Snapshot& snap, std::int64_t name_zxid) {
     }
     for (const auto& s : snap.sessions) t.m_sessions[s.id] = s.timeout;
     for (const auto& sn : snap.nodes) {
+        if (t.m_nodes.count(sn.path)) {
+            throw FormatError("Invalid Datatree, path " + sn.path + " appears twice", sn.offset);
+        }
+        if (!sn.path.empty() && sn.path[0] != '/') {
+            throw FormatError("Invalid Datatree, path " + sn.path + " does not start with /", sn.offset);
+        }
         if (!sn.path.empty()) {
             const std::string parent = parent_path(sn.path);
             auto it = t.m_nodes.find(parent);
@@ -95,6 +101,7 @@ DataTree DataTree::from_snapshot(const Snapshot& snap, std::int64_t name_zxid) {
         n.stat = sn.stat;
         auto& slot = t.m_nodes[sn.path] = std::move(n);
         t.rehash(sn.path, slot);
+        if (sn.stat.ephemeral_owner > 0) t.m_ephemerals[sn.stat.ephemeral_owner].insert(sn.path);
     }
     t.m_last_zxid = name_zxid;
     // A digest older than the name is ignored on load, as is an empty (0) one.
@@ -127,6 +134,7 @@ std::int64_t DataTree::convert_acl(const AclList& acl) {
 std::int32_t DataTree::create_node(const std::string& path, const Buffer& data, const AclList& acl,
                                    std::int64_t owner, std::int32_t parent_cversion, std::int64_t zxid,
                                    std::int64_t time) {
+    if (path.empty() || path[0] != '/') return err::no_node;  // ZooKeeper would throw; nothing is applied
     auto pit = m_nodes.find(parent_path(path));
     if (pit == m_nodes.end()) return err::no_node;
     const std::int64_t acl_id = convert_acl(acl);
@@ -150,10 +158,12 @@ std::int32_t DataTree::create_node(const std::string& path, const Buffer& data, 
     n.stat.ephemeral_owner = owner;
     auto& slot = m_nodes[path] = std::move(n);
     rehash(path, slot);
+    if (owner > 0) m_ephemerals[owner].insert(path);
     return err::ok;
 }
 
 std::int32_t DataTree::delete_node(const std::string& path, std::int64_t zxid) {
+    if (path.empty() || path[0] != '/') return err::no_node;
     auto pit = m_nodes.find(parent_path(path));
     if (pit == m_nodes.end()) return err::no_node;
     DataNode& parent = pit->second;
@@ -164,7 +174,15 @@ std::int32_t DataTree::delete_node(const std::string& path, std::int64_t zxid) {
     auto it = m_nodes.find(path);
     if (it == m_nodes.end()) return err::no_node;
     unhash(path, it->second);
+    const std::int64_t owner = it->second.stat.ephemeral_owner;
     m_nodes.erase(it);
+    if (owner > 0) {
+        auto e = m_ephemerals.find(owner);
+        if (e != m_ephemerals.end()) {
+            e->second.erase(path);
+            if (e->second.empty()) m_ephemerals.erase(e);
+        }
+    }
     return err::ok;
 }
 
@@ -182,10 +200,10 @@ void DataTree::set_cversion_pzxid(const std::string& path, std::int32_t cversion
 }
 
 void DataTree::kill_session(std::int64_t session, std::int64_t zxid, const std::vector<std::string>* paths) {
+    // killSession: the txn's paths2Delete first, then whatever the session
+    // still owns here.
     std::set<std::string> owned;
-    for (const auto& [path, n] : m_nodes) {
-        if (n.stat.ephemeral_owner == session) owned.insert(path);
-    }
+    if (auto e = m_ephemerals.find(session); e != m_ephemerals.end()) owned = e->second;
     if (paths != nullptr) {
         for (const auto& p : *paths) {
             delete_node(p, zxid);

@@ -97,6 +97,9 @@ private:
     std::map<std::int64_t, std::vector<Acl>> m_acls;
     std::int64_t m_next_acl = 0;
     std::map<std::int64_t, std::int32_t> m_sessions;
+    // Ephemeral paths by owning session, as DataTree.ephemerals: only owners
+    // > 0 (EphemeralType NORMAL; negative owners are containers, TTLs or void).
+    std::unordered_map<std::int64_t, std::set<std::string>> m_ephemerals;
     std::uint64_t m_digest = 0;
     std::int64_t m_last_zxid = 0;
     std::optional<ZxidDigest> m_pending_snapshot_digest;

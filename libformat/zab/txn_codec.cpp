@@ -175,6 +175,10 @@ MultiTxn read_multi(Reader& r, const TxnDecodeOptions& options) {
         s.body = RawTxn{s.raw.value_or("")};
         if (!s.raw) {
             s.decode_error = "null sub-txn data";
+        } else if (s.type == op::multi) {
+            // DataTree rejects it ("Invalid type of op"); decoding it would
+            // let hostile input nest without bound.
+            s.decode_error = "a multi cannot contain a multi";
         } else {
             try {
                 s.body = decode_txn_body(s.type, as_bytes(*s.raw), options);
