@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <cstring>
+
 #include <algorithm>
 
 
@@ -265,4 +267,25 @@ TEST_CASE("seek continues at a resume offset and record indexes keep counting") 
     REQUIRE(r.next(rec));
     CHECK(rec.offset == clean.records[4].offset);
     CHECK(rec.index == 3);
+}
+
+TEST_CASE("the resume search has a work budget, so crafted input cannot make it quadratic") {
+    // Damage at the start, then a region where every 16th offset looks like a
+    // record header with a 64 KiB payload whose EOR byte is present.
+    std::string b = encode_log_header();
+    b += std::string(12, '\x01');  // a record prefix with an absurd length
+    const std::size_t region = 4 << 20;
+    std::string body(region, '\x42');
+    for (std::size_t at = 0; at + 16 <= region; at += 16) {
+        std::memcpy(&body[at], "\0\0\0\0\0\0\0\0\0\1\0\0", 12);  // crc 0, len 65536
+    }
+    b += body;
+    TxnLogReaderOptions o;
+    o.resume_search_budget = 8 << 20;
+    TxnLogReader r(as_bytes(b), o);
+    TxnLogRecord rec;
+    CHECK_FALSE(r.next(rec));
+    CHECK(r.end().kind == LogEndKind::Damaged);
+    CHECK_FALSE(r.end().resume_offset);
+    CHECK(r.end().resume_search_incomplete);
 }

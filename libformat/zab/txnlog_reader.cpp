@@ -63,7 +63,7 @@ void TxnLogReader::finish(LogEndKind kind, EndCause cause, std::string detail) {
     m_end.detail = std::move(detail);
 }
 
-bool TxnLogReader::record_is_valid_at(std::uint64_t at) const {
+bool TxnLogReader::record_is_valid_at(std::uint64_t at, std::uint64_t& budget) const {
     const std::uint64_t size = m_file.size();
     if (at + kRecordPrefixSize + kTxnHeaderSize + 1 > size) return false;
     const std::uint8_t* p = m_file.data() + at;
@@ -74,12 +74,18 @@ bool TxnLogReader::record_is_valid_at(std::uint64_t at) const {
     }
     const std::uint64_t eor = at + kRecordPrefixSize + static_cast<std::uint64_t>(len);
     if (eor >= size || m_file[eor] != kEndOfRecord) return false;
+    budget -= std::min<std::uint64_t>(budget, static_cast<std::uint64_t>(len));
     return adler32_of(m_file.subspan(at + kRecordPrefixSize, static_cast<std::size_t>(len))) == load_be32(p + 4);
 }
 
-std::optional<std::uint64_t> TxnLogReader::find_resume(std::uint64_t from) const {
+std::optional<std::uint64_t> TxnLogReader::find_resume(std::uint64_t from, bool& incomplete) const {
+    std::uint64_t budget = m_options.resume_search_budget;
     for (std::uint64_t at = from; at + kRecordPrefixSize < m_file.size(); ++at) {
-        if (record_is_valid_at(at)) return at;
+        if (budget == 0) {
+            incomplete = true;
+            return std::nullopt;
+        }
+        if (record_is_valid_at(at, budget)) return at;
     }
     return std::nullopt;
 }
@@ -95,7 +101,7 @@ void TxnLogReader::classify_damage(EndCause cause, std::uint64_t damage_end, std
         finish(LogEndKind::Damaged, cause, std::move(detail));
         m_end.damage_end = damage_end;
         m_end.nonzero_bytes_after = nonzero;
-        if (nonzero != 0) m_end.resume_offset = find_resume(m_pos + 1);
+        if (nonzero != 0) m_end.resume_offset = find_resume(m_pos + 1, m_end.resume_search_incomplete);
     }
     m_end.zookeeper_ignores = tolerated_at_tail;
 }

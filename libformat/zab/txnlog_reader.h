@@ -67,6 +67,9 @@ struct LogEnd {
     std::uint64_t damage_end = 0;
     std::uint64_t nonzero_bytes_after = 0;
     std::optional<std::uint64_t> resume_offset;
+    // The search for resume_offset stopped at its work budget (hostile input
+    // with very many plausible record headers); records may still resume later.
+    bool resume_search_incomplete = false;
     // ZooKeeper's reader stops here silently (no error, rest of file ignored).
     bool zookeeper_ignores = false;
     // LengthOverLimit only: the record is intact (EOR and crc match); a higher
@@ -76,6 +79,9 @@ struct LogEnd {
 
 struct TxnLogReaderOptions {
     std::uint32_t max_record = kDefaultMaxBuffer;
+    // Bytes the resume search may checksum before it gives up, so no input
+    // makes it quadratic.
+    std::uint64_t resume_search_budget = 1ull << 30;
 };
 
 class TxnLogReader {
@@ -96,8 +102,8 @@ public:
 private:
     void finish(LogEndKind kind, EndCause cause, std::string detail);
     void classify_damage(EndCause cause, std::uint64_t damage_end, std::string detail);
-    std::optional<std::uint64_t> find_resume(std::uint64_t from) const;
-    bool record_is_valid_at(std::uint64_t at) const;
+    std::optional<std::uint64_t> find_resume(std::uint64_t from, bool& incomplete) const;
+    bool record_is_valid_at(std::uint64_t at, std::uint64_t& budget) const;
 
     ByteSpan m_file;
     TxnLogReaderOptions m_options;

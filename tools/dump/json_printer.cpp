@@ -122,6 +122,7 @@ public:
         if (end.kind == zab::LogEndKind::Damaged) {
             line += fmt::format(",\"nonzero_bytes_after\":{},\"resume_offset\":{}", end.nonzero_bytes_after,
                                 end.resume_offset ? std::to_string(*end.resume_offset) : "null");
+            if (end.resume_search_incomplete) line += ",\"resume_search_incomplete\":true";
         }
         m_out << line << "}\n";
     }

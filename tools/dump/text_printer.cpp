@@ -108,6 +108,7 @@ public:
         if (end.kind == zab::LogEndKind::Damaged && end.cause != zab::EndCause::BadHeader) {
             line += fmt::format("; {} non-zero bytes follow", end.nonzero_bytes_after);
             if (end.resume_offset) line += fmt::format(", readable records resume at offset {}", *end.resume_offset);
+            if (end.resume_search_incomplete) line += ", search for readable records gave up (work budget)";
         }
         m_out << line << '\n';
     }
