@@ -62,8 +62,22 @@ bool is_valid_utf8(std::string_view s) {
 }
 
 std::string json_string(std::string_view s) {
-    std::string out = "\"";
+    std::string out;
+    out.reserve(s.size() + 2);
+    out += '"';
     for (std::size_t i = 0; i < s.size();) {
+        // Runs of plain printable ASCII are the common case: copy them whole.
+        std::size_t j = i;
+        while (j < s.size()) {
+            const auto b = static_cast<unsigned char>(s[j]);
+            if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') break;
+            ++j;
+        }
+        if (j > i) {
+            out.append(s.substr(i, j - i));
+            i = j;
+            if (i == s.size()) break;
+        }
         const auto c = static_cast<unsigned char>(s[i]);
         const std::size_t n = utf8_len(s, i);
         if (n == 0) {

@@ -95,7 +95,7 @@ public:
         std::string line = fmt::format(
             "{{\"record\":\"txn\",\"file\":{},\"offset\":{},\"zxid\":{},\"type\":{},\"session\":{},\"cxid\":{},"
             "\"time\":{}",
-            json_string(file), record.offset, json_string(hex_id(h.zxid)), json_string(zab::op_label(h.type)),
+            quoted_file(file), record.offset, json_string(hex_id(h.zxid)), json_string(zab::op_label(h.type)),
             json_string(hex_id(h.client_id)), h.cxid, h.time);
         JsonFields fields(line, m_options);
         walk_fields(t.body, fields);
@@ -180,9 +180,20 @@ public:
     }
 
 private:
+    // The file name is the same for every txn of a log: escape it once.
+    const std::string& quoted_file(const std::string& file) {
+        if (file != m_quoted_for) {
+            m_quoted_for = file;
+            m_quoted = json_string(file);
+        }
+        return m_quoted;
+    }
+
     std::ostream& m_out;
     PrintOptions m_options;
     std::string m_file;
+    std::string m_quoted_for;
+    std::string m_quoted;
 };
 
 }  // namespace
