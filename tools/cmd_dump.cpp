@@ -29,8 +29,8 @@ void setup_dump(CLI::App& app, DumpOptions& o) {
            [&o](const std::string& v) {
                o.format = v == "json" ? DumpFormat::Json : v == "zk" ? DumpFormat::Zk : DumpFormat::Text;
            },
-           "text (readable), json (JSON Lines) or zk (as ZooKeeper's TxnLogToolkit/SnapshotFormatter)")
-        ->check(CLI::IsMember({"text", "json", "zk"}))
+           "text (readable, the default), json (JSON Lines) or zk (as ZooKeeper's TxnLogToolkit/SnapshotFormatter)")
+        ->check(CLI::IsMember({"text", "json", "zk"}, CLI::ignore_case))
         ->option_text("text|json|zk");
     cmd->add_option_function<std::string>(
            "--data",
@@ -40,24 +40,40 @@ void setup_dump(CLI::App& app, DumpOptions& o) {
                               : v == "full" ? DataStyle::Full
                                             : DataStyle::Text;
            },
-           "Node and txn data: text (escaped, capped), hex (capped), none, full (escaped, uncapped)")
-        ->check(CLI::IsMember({"text", "hex", "none", "full"}))
+           "Node and txn data: text (escaped, capped; the default), hex (capped), none, full (escaped, uncapped)")
+        ->check(CLI::IsMember({"text", "hex", "none", "full"}, CLI::ignore_case))
         ->option_text("text|hex|none|full");
-    cmd->add_option("--data-cap", o.print.data_cap, "Bytes of data shown with --data text|hex")
-        ->option_text("BYTES (64)");
+    cmd->add_option("--data-cap", o.print.data_cap, "Bytes of data shown with --data text|hex in text output (64)")
+        ->option_text("BYTES");
     cmd->add_flag_callback("--local-time", [&o] { o.print.utc = false; },
                            "Show times in the local time zone instead of UTC");
-    auto* snap = cmd->add_flag("--snapshot", o.snapshot_only, "For a data dir: print the newest snapshot");
-    cmd->add_flag("--logs", o.logs_only, "For a data dir: print the txn logs (the default)")->excludes(snap);
-    cmd->add_option("-n,--limit", o.limit, "Stop after this many txns or nodes (0: no limit)")->option_text("N");
+    cmd->add_flag("--snapshot", o.snapshot_only, "For a data dir: print the newest snapshot");
+    cmd->add_flag("--logs", o.logs_only, "For a data dir: print the txn logs (the default)");
+    cmd->parse_complete_callback([&o] {
+        if (o.snapshot_only && o.logs_only) throw CLI::ValidationError("--snapshot and --logs exclude each other");
+    });
+    cmd->add_option("-n,--limit", o.limit, "Stop after this many txns or nodes in all (0: no limit)")->option_text("N");
     cmd->add_option("--max-record", o.max_record,
-                    "Largest record or data length accepted, in bytes (default 2097150: jute.maxbuffer+extrasize)")
+                    "Largest record or data length accepted, in bytes (0 or unset: 2097150, ZooKeeper's "
+                    "jute.maxbuffer + extrasize)")
         ->option_text("BYTES");
 }
 
 namespace {
 
 enum class FileType { TxnLog, Snapshot, Unknown };
+
+// An unknown txn type or a multi op that does not decode: ZooKeeper could
+// not replay the txn.
+bool has_undecodable_part(const zab::Txn& t) {
+    if (std::holds_alternative<zab::RawTxn>(t.body)) return true;
+    if (const auto* m = std::get_if<zab::MultiTxn>(&t.body); m != nullptr && m->ops) {
+        for (const auto& op : *m->ops) {
+            if (!op.decode_error.empty() || std::holds_alternative<zab::RawTxn>(op.body)) return true;
+        }
+    }
+    return false;
+}
 
 FileType sniff(ByteSpan bytes, const fs::path& path) {
     if (bytes.size() >= 4 && load_be32(bytes.data()) == zab::kTxnLogMagic) return FileType::TxnLog;
@@ -85,7 +101,9 @@ public:
         zab::TxnLogRecord rec;
         while (!limit_reached() && reader.next(rec)) {
             try {
-                m_p.txn(file, rec, zab::decode_txn(rec.payload, dopt));
+                const zab::Txn t = zab::decode_txn(rec.payload, dopt);
+                if (has_undecodable_part(t)) m_outcome = Outcome::DataDamage;
+                m_p.txn(file, rec, t);
             } catch (const FormatError& e) {
                 m_p.undecodable(file, rec, e.what());
                 m_outcome = Outcome::DataDamage;
@@ -118,6 +136,7 @@ public:
     }
 
     void file(const fs::path& path) {
+        if (limit_reached()) return;
         MappedFile mapped(path);
         switch (sniff(mapped.bytes(), path)) {
         case FileType::TxnLog: return log(path, mapped.bytes());

@@ -1,7 +1,8 @@
-// zabra: inspect, verify and repair ZooKeeper and etcd data. Only this file
+// zabra: inspect ZooKeeper data (etcd comes later). Only this file
 // chooses exit codes:
 //   0  done, data clean (a torn tail is normal and reported)
-//   1  data damage found (damaged records, failed seals, undecodable data)
+//   1  data damage found (damaged records, failed seals, txns of unknown type
+//      or with undecodable multi ops; a file named log.* with a bad header)
 //   2  usage error
 //   3  an input could not be read or is not ZooKeeper data
 #include "tools/cmd_dump.h"
@@ -14,7 +15,7 @@
 int main(int argc, char** argv) {
     using namespace zabra::tools;
     std::ios::sync_with_stdio(false);  // printers write whole lines; no need to interleave with stdio
-    CLI::App app{"zabra: inspect ZooKeeper (ZAB) and etcd (Raft) on-disk data", "zabra"};
+    CLI::App app{"zabra: inspect ZooKeeper (ZAB) on-disk data: txn logs, snapshots, data dirs", "zabra"};
     app.set_version_flag("-V,--version", std::string("zabra ") + kVersion);
     app.require_subcommand(1);
     app.footer("Exit codes: 0 clean, 1 data damage found, 2 usage error, 3 unreadable input.\n"

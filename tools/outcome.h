@@ -5,7 +5,7 @@ namespace zabra::tools {
 
 enum class Outcome {
     Ok,          // everything read was clean (a torn tail is normal and reported)
-    DataDamage,  // damaged records, failed seals or undecodable data were found
+    DataDamage,  // damaged records, failed seals, or txns ZooKeeper could not replay (unknown type, bad multi op)
     BadInput,    // an input could not be opened or is not ZooKeeper data
 };
 

@@ -79,9 +79,9 @@ public:
 
     ByteSpan take(std::size_t n) {
         if (!fill(n)) {
-            throw TruncatedError(fmt::format("snapshot ends at offset {}, {} bytes short of a field",
-                                             m_offset + (m_end - m_begin), n - (m_end - m_begin)),
-                                 m_offset + (m_end - m_begin));
+            throw TruncatedError(fmt::format("snapshot stream ends at offset {}, inside a {}-byte field at offset {}",
+                                             m_offset + (m_end - m_begin), n, m_offset),
+                                 m_offset);
         }
         ByteSpan out(m_buf.data() + m_begin, n);
         m_adler = adler32_update(m_adler, out);

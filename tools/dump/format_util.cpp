@@ -28,8 +28,9 @@ std::string iso_time(std::int64_t epoch_ms, bool utc) {
 
 namespace {
 
-// Length of the valid UTF-8 sequence at s[i], or 0. Accepts CESU-8 surrogate
-// triples (ED A0-BF xx), which Java's jute writer produces for non-BMP text.
+// Length of the valid UTF-8 sequence at s[i], or 0. Surrogates (ED A0-BF xx)
+// are not valid UTF-8, though Java's jute writer produces them (CESU-8) for
+// characters outside the BMP; json_string escapes them as \uXXXX.
 std::size_t utf8_len(std::string_view s, std::size_t i) {
     const auto c = static_cast<unsigned char>(s[i]);
     auto cont = [&](std::size_t k) { return i + k < s.size() && (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80; };
@@ -39,6 +40,7 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
         if (!cont(1) || !cont(2)) return 0;
         const auto c1 = static_cast<unsigned char>(s[i + 1]);
         if (c == 0xe0 && c1 < 0xa0) return 0;
+        if (c == 0xed && c1 >= 0xa0) return 0;  // surrogate
         return 3;
     }
     if (c >= 0xf0 && c <= 0xf4) {
@@ -81,8 +83,17 @@ std::string json_string(std::string_view s) {
         const auto c = static_cast<unsigned char>(s[i]);
         const std::size_t n = utf8_len(s, i);
         if (n == 0) {
-            out += "\\ufffd";
-            ++i;
+            if (c == 0xed && i + 2 < s.size() && (static_cast<unsigned char>(s[i + 1]) & 0xe0) == 0xa0 &&
+                (static_cast<unsigned char>(s[i + 2]) & 0xc0) == 0x80) {
+                // CESU-8 surrogate: JSON can carry it as a \u escape.
+                const unsigned unit = 0xd000u | ((static_cast<unsigned char>(s[i + 1]) & 0x3fu) << 6) |
+                                      (static_cast<unsigned char>(s[i + 2]) & 0x3fu);
+                out += fmt::format("\\u{:04x}", unit);
+                i += 3;
+            } else {
+                out += "\\ufffd";
+                ++i;
+            }
             continue;
         }
         if (n > 1) {

@@ -14,8 +14,10 @@ std::string hex_id(std::int64_t v);
 // ISO-8601 with milliseconds, UTC ("...Z") or local time with offset.
 std::string iso_time(std::int64_t epoch_ms, bool utc);
 
-// JSON string literal (with quotes); invalid UTF-8 bytes become \u00XX-free
-// U+FFFD so the output always parses.
+// JSON string literal (with quotes), always valid UTF-8: CESU-8 surrogates
+// (Java's encoding of non-BMP characters) become \uXXXX escapes, any other
+// invalid byte U+FFFD. Callers that must not lose bytes check is_valid_utf8
+// first and fall back to base64.
 std::string json_string(std::string_view s);
 bool is_valid_utf8(std::string_view s);
 std::string base64(std::string_view s);

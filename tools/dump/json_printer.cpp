@@ -3,6 +3,8 @@
 #include "tools/dump/printer.h"
 #include "tools/dump/txn_fields.h"
 
+#include "libformat/zab/txn_codec.h"
+
 #include <fmt/format.h>
 
 namespace zabra::tools {
@@ -97,6 +99,7 @@ public:
             "\"time\":{}",
             quoted_file(file), record.offset, json_string(hex_id(h.zxid)), json_string(zab::op_label(h.type)),
             json_string(hex_id(h.client_id)), h.cxid, h.time);
+        if (zab::op_label(h.type) == "unknown") line += fmt::format(",\"opcode\":{}", h.type);
         JsonFields fields(line, m_options);
         walk_fields(t.body, fields);
         if (t.digest) {
@@ -108,14 +111,21 @@ public:
     }
 
     void undecodable(const std::string& file, const zab::TxnLogRecord& record, const std::string& why) override {
-        m_out << fmt::format("{{\"record\":\"undecodable\",\"file\":{},\"offset\":{},\"error\":{}}}\n",
-                             json_string(file), record.offset, json_string(why));
+        std::string line = fmt::format("{{\"record\":\"undecodable\",\"file\":{},\"offset\":{},\"error\":{}",
+                                       quoted_file(file), record.offset, json_string(why));
+        if (record.payload.size() >= zab::kTxnHeaderSize) {
+            const zab::TxnHeader h = zab::decode_txn_header(record.payload);
+            line += fmt::format(",\"zxid\":{},\"type\":{},\"opcode\":{},\"session\":{},\"cxid\":{},\"time\":{}",
+                                json_string(hex_id(h.zxid)), json_string(zab::op_label(h.type)), h.type,
+                                json_string(hex_id(h.client_id)), h.cxid, h.time);
+        }
+        m_out << line << "}\n";
     }
 
     void end_log(const std::string& file, const zab::LogEnd& end) override {
         static constexpr const char* kKinds[] = {"clean", "torn-tail", "damaged"};
         std::string line = fmt::format(
-            "{{\"record\":\"log_end\",\"file\":{},\"end\":\"{}\",\"cause\":\"{}\",\"offset\":{},\"records\":{},"
+            "{{\"record\":\"log_end\",\"file\":{},\"kind\":\"{}\",\"cause\":\"{}\",\"offset\":{},\"records\":{},"
             "\"detail\":{}",
             json_string(file), kKinds[static_cast<int>(end.kind)], zab::end_cause_name(end.cause), end.offset,
             end.records, json_string(end.detail));

@@ -82,6 +82,10 @@ public:
     TextPrinter(std::ostream& out, const PrintOptions& options) : m_out(out), m_options(options) {}
 
     void begin_log(const std::string& file, const zab::TxnLogReader& reader) override {
+        if (reader.header_status() != zab::HeaderStatus::Ok) {
+            m_out << fmt::format("# txn log {}\n", file);  // the end line says what is wrong
+            return;
+        }
         m_out << fmt::format("# txn log {} (version {}, dbid {})\n", file, reader.header().version,
                              reader.header().dbid);
     }
@@ -144,14 +148,14 @@ public:
             if (!s) return "absent";
             return s->ok() ? "ok" : fmt::format("MISMATCH (stored 0x{:x}, computed 0x{:x})", s->stored, s->computed);
         };
-        std::string line = fmt::format("# {}: {} sessions, {} nodes, compression {}, seal1 {}, seal2 {}, seal3 {}",
-                                       file, r.sessions, r.nodes, zab::compression_name(r.compression),
+        std::string line = fmt::format("# {}: {} sessions, {} ACLs, {} nodes, compression {}, seal1 {}, seal2 {}, seal3 {}",
+                                       file, r.sessions, r.acls, r.nodes, zab::compression_name(r.compression),
                                        seal(r.trailer.seal1), seal(r.trailer.seal2), seal(r.trailer.seal3));
         if (r.trailer.digest) {
             line += fmt::format(", digest {} at zxid {}", hex_id(r.trailer.digest->digest),
                                 hex_id(r.trailer.digest->zxid));
         }
-        if (r.error) line += fmt::format("; ERROR at stream offset {}: {}", r.error_offset, *r.error);
+        if (r.error) line += fmt::format("; ERROR: {}", *r.error);
         m_out << line << '\n';
     }
 

@@ -276,6 +276,10 @@ public:
         } else {
             m_out << fmt::format("EOF reached after {} txns.\n", end.records);
         }
+        // TxnLogToolkit has no words for this; say it rather than hide it.
+        if (end.kind == zab::LogEndKind::Damaged && end.cause != zab::EndCause::BadHeader) {
+            m_out << fmt::format("zabra: damaged at offset {}: {}\n", end.offset, end.detail);
+        }
     }
 
     void begin_snapshot(const std::string&) override {

@@ -1,0 +1,111 @@
+# bash completion for zabra                                  -*- shell-script -*-
+#
+# Install as <bash-completion dir>/completions/zabra, or source this file.
+#
+# Adding a subcommand <cmd>:
+#   1. append <cmd> to _zabra_commands;
+#   2. add _zabra_opts_<cmd> (every option of <cmd>) and _zabra_args_<cmd>
+#      (the options among them that take a value), with any "-" in <cmd>
+#      written as "_";
+#   3. if an option takes one of a fixed set of values, add a line to
+#      _zabra_values; options that take a value but have no line there
+#      (numbers and the like) get no suggestions.
+# Positional arguments complete as files and directories.
+
+_zabra_commands='dump'
+_zabra_global_opts='-h --help -V --version'
+
+_zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --max-record'
+_zabra_args_dump='-f --format --data --data-cap -n --limit --max-record'
+
+# Prints the values of option $2 of subcommand $1, if it has a fixed set.
+_zabra_values()
+{
+    case "$1 $2" in
+        'dump -f' | 'dump --format') echo 'text json zk' ;;
+        'dump --data') echo 'text hex none full' ;;
+        *) return 1 ;;
+    esac
+}
+
+_zabra()
+{
+    local cur prev words cword prefix=
+    words=("${COMP_WORDS[@]}")
+    cword=$COMP_CWORD
+    cur=${words[cword]}
+    prev=
+    ((cword > 0)) && prev=${words[cword - 1]}
+
+    # With "=" in COMP_WORDBREAKS (the default), "--format=js" arrives as
+    # three words: "--format" "=" "js".
+    if [[ $cur == '=' && $prev == -* ]]; then
+        cur=
+    elif [[ $prev == '=' ]] && ((cword > 1)); then
+        prev=${words[cword - 2]}
+    elif [[ $cur == --*=* ]]; then
+        # "=" is not a word break here: complete the value in place.
+        prev=${cur%%=*}
+        prefix=$prev=
+        cur=${cur#*=}
+    fi
+
+    # The subcommand is the first word after "zabra" that is not an option
+    # (the global options take no values).
+    local cmd='' i
+    for ((i = 1; i < cword; i++)); do
+        if [[ ${words[i]} != -* ]]; then
+            cmd=${words[i]}
+            break
+        fi
+    done
+
+    COMPREPLY=()
+    if [[ -z $cmd ]]; then
+        if [[ $cur == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$_zabra_global_opts" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$_zabra_commands" -- "$cur")
+        fi
+        return 0
+    fi
+
+    # Unknown words (and names that cannot be part of a variable name) get
+    # nothing; a "-" in a subcommand name is "_" in the variable names.
+    local key=${cmd//-/_}
+    [[ $key == *[!A-Za-z0-9_]* ]] && return 0
+    local opts_var=_zabra_opts_$key args_var=_zabra_args_$key
+    local opts=${!opts_var-} args=${!args_var-}
+
+    # The value of an option.
+    if [[ $prev == -* && " $args " == *" $prev "* ]]; then
+        local values
+        if values=$(_zabra_values "$cmd" "$prev"); then
+            mapfile -t COMPREPLY < <(compgen -P "$prefix" -W "$values" -- "$cur")
+        fi
+        return 0
+    fi
+
+    # Options, unless "--" was given before the current word.
+    local dashdash=
+    for ((i = 1; i < cword; i++)); do
+        [[ ${words[i]} == -- ]] && dashdash=1
+    done
+    if [[ $cur == -* && -z $dashdash ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$opts" -- "$cur")
+        return 0
+    fi
+
+    # Positional arguments: files and directories.
+    if declare -F _filedir >/dev/null; then
+        _filedir
+    else
+        compopt -o filenames 2>/dev/null
+        mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+    fi
+    return 0
+}
+
+complete -F _zabra zabra
+
+# ex: filetype=sh

@@ -1,0 +1,30 @@
+# fish completion for zabra
+#
+# Install in a vendor_completions.d or ~/.config/fish/completions directory
+# as zabra.fish, or source it.
+#
+# Adding a subcommand <cmd>: add it to the list below (with its description
+# in the "Subcommands" block) and give it a block of options like "dump".
+
+set -l commands dump
+
+# No file names unless a subcommand asks for them.
+complete -c zabra -f
+
+# Subcommands and global options (only before the subcommand).
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Print the txns of ZooKeeper logs or the nodes of a snapshot'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print a summary of the commands and exit'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s V -l version -d 'Print the version and exit'
+
+# dump [OPTIONS] PATH...: PATH is a log, a snapshot or a data dir.
+set -l dump '__fish_seen_subcommand_from dump'
+complete -c zabra -n $dump -F
+complete -c zabra -n $dump -s h -l help -d 'Print a summary of the options and exit'
+complete -c zabra -n $dump -s f -l format -x -a 'text\t"Readable text (default)" json\t"JSON Lines" zk\t"As ZooKeeper\'s TxnLogToolkit/SnapshotFormatter"' -d 'Output format'
+complete -c zabra -n $dump -l data -x -a 'text\t"Escaped, capped (default)" hex\t"Hex, capped" none\t"Not shown" full\t"Escaped, not capped"' -d 'How node and txn data is shown'
+complete -c zabra -n $dump -l data-cap -x -d 'Bytes of data shown with --data text|hex (default 64)'
+complete -c zabra -n $dump -l local-time -d 'Show times in the local time zone instead of UTC'
+complete -c zabra -n "$dump; and not __fish_seen_argument -l logs" -l snapshot -d 'For a data dir: print the newest snapshot'
+complete -c zabra -n "$dump; and not __fish_seen_argument -l snapshot" -l logs -d 'For a data dir: print the txn logs (default)'
+complete -c zabra -n $dump -s n -l limit -x -d 'Stop after this many txns or nodes (0: no limit)'
+complete -c zabra -n $dump -l max-record -x -d 'Largest record or data length accepted, in bytes (default 2097150)'
