@@ -12,11 +12,14 @@
 #      (numbers and the like) get no suggestions.
 # Positional arguments complete as files and directories.
 
-_zabra_commands='dump'
+_zabra_commands='dump verify'
 _zabra_global_opts='-h --help -V --version'
 
 _zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --max-record'
 _zabra_args_dump='-f --format --data --data-cap -n --limit --max-record'
+
+_zabra_opts_verify='-h --help --json --no-replay -q --quiet --max-record'
+_zabra_args_verify='--max-record'
 
 # Prints the values of option $2 of subcommand $1, if it has a fixed set.
 _zabra_values()

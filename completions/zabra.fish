@@ -6,13 +6,14 @@
 # Adding a subcommand <cmd>: add it to the list below (with its description
 # in the "Subcommands" block) and give it a block of options like "dump".
 
-set -l commands dump
+set -l commands dump verify
 
 # No file names unless a subcommand asks for them.
 complete -c zabra -f
 
 # Subcommands and global options (only before the subcommand).
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Print the txns of ZooKeeper logs or the nodes of a snapshot'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a verify -d 'Check ZooKeeper data for damage, gaps and what ZooKeeper would get wrong'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print a summary of the commands and exit'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s V -l version -d 'Print the version and exit'
 
@@ -28,3 +29,12 @@ complete -c zabra -n "$dump; and not __fish_seen_argument -l logs" -l snapshot -
 complete -c zabra -n "$dump; and not __fish_seen_argument -l snapshot" -l logs -d 'For a data dir: print the txn logs (default)'
 complete -c zabra -n $dump -s n -l limit -x -d 'Stop after this many txns or nodes (0: no limit)'
 complete -c zabra -n $dump -l max-record -x -d 'Largest record or data length accepted, in bytes (default 2097150)'
+
+# verify [OPTIONS] PATH...: PATH is a data dir, a log or a snapshot.
+set -l verify '__fish_seen_subcommand_from verify'
+complete -c zabra -n $verify -F
+complete -c zabra -n $verify -s h -l help -d 'Print a summary of the options and exit'
+complete -c zabra -n $verify -l json -d 'JSON Lines: one object per finding, then a summary'
+complete -c zabra -n $verify -l no-replay -d 'Skip replaying the logs (no digest check)'
+complete -c zabra -n $verify -s q -l quiet -d 'Leave out notes (info findings)'
+complete -c zabra -n $verify -l max-record -x -d 'Largest record or data length accepted, in bytes (default 2097150)'

@@ -254,7 +254,7 @@ TEST_CASE("damage kinds on a real log give distinct outcomes at the exact offset
     }
 }
 
-TEST_CASE("seek continues at a resume offset and record indexes keep counting") {
+TEST_CASE("seek continues at a resume offset and record indexes count the damaged record") {
     std::string b = real_log();
     const Scan clean = scan(b);
     flip_bit(b, clean.records[3].offset + 12 + 40);
@@ -266,7 +266,7 @@ TEST_CASE("seek continues at a resume offset and record indexes keep counting") 
     r.seek(*r.end().resume_offset);
     REQUIRE(r.next(rec));
     CHECK(rec.offset == clean.records[4].offset);
-    CHECK(rec.index == 3);
+    CHECK(rec.index == 4);  // the damaged record 3 counts
 }
 
 TEST_CASE("the resume search has a work budget, so crafted input cannot make it quadratic") {

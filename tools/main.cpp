@@ -5,7 +5,10 @@
 //      or with undecodable multi ops; a file named log.* with a bad header)
 //   2  usage error
 //   3  an input could not be read or is not ZooKeeper data
+// except zabra verify, whose status is an fsck-style bitmask:
+//   0 clean, 1 warnings, 4 errors, 8 an input could not be read (2: usage error)
 #include "tools/cmd_dump.h"
+#include "tools/cmd_verify.h"
 #include "tools/version.h"
 
 #include <CLI/CLI.hpp>
@@ -22,6 +25,8 @@ int main(int argc, char** argv) {
                "Run 'zabra COMMAND --help' for a command's options; 'man zabra-COMMAND' for details.");
     DumpOptions dump;
     setup_dump(app, dump);
+    VerifyCliOptions verify;
+    setup_verify(app, verify);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -33,6 +38,10 @@ int main(int argc, char** argv) {
     } catch (const CLI::ParseError& e) {
         app.exit(e);
         return 2;
+    }
+    if (app.got_subcommand("verify")) {
+        const VerifyOutcome v = run_verify(verify, std::cout, std::cerr);
+        return (v.warnings ? 1 : 0) | (v.errors ? 4 : 0) | (v.unreadable ? 8 : 0);
     }
     Outcome outcome = Outcome::Ok;
     if (app.got_subcommand("dump")) outcome = run_dump(dump, std::cout, std::cerr);

@@ -49,6 +49,10 @@ TxnLogReader::TxnLogReader(ByteSpan file, TxnLogReaderOptions options) : m_file(
 }
 
 void TxnLogReader::seek(std::uint64_t offset) {
+    // Resuming after damage: the damaged record counts as one.
+    if (m_done && m_end.kind == LogEndKind::Damaged && m_end.cause != EndCause::BadHeader && offset > m_end.offset) {
+        m_index = m_end.records + 1;
+    }
     m_pos = offset;
     m_done = false;
     m_end = LogEnd{};

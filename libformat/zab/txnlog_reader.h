@@ -95,8 +95,8 @@ public:
     bool next(TxnLogRecord& record);
     const LogEnd& end() const { return m_end; }
 
-    // Continue reading at `offset` (a record boundary, e.g. a resume offset);
-    // record indexes go on counting.
+    // Continue reading at `offset` (a record boundary, e.g. a resume offset).
+    // Record indexes go on counting, the damaged record counted as one.
     void seek(std::uint64_t offset);
 
 private:

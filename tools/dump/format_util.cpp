@@ -149,7 +149,7 @@ std::string base64(std::string_view s) {
     return out;
 }
 
-std::string escape_text(std::string_view s) {
+std::string escape_text(std::string_view s, bool escape_quotes) {
     std::string out;
     for (std::size_t i = 0; i < s.size();) {
         const auto c = static_cast<unsigned char>(s[i]);
@@ -159,7 +159,7 @@ std::string escape_text(std::string_view s) {
             i += n;
             continue;
         }
-        if (c == '\\' || c == '"') {
+        if (escape_quotes && (c == '\\' || c == '"')) {
             out += '\\';
             out += static_cast<char>(c);
         } else if (c == '\n') {

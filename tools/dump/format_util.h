@@ -24,7 +24,7 @@ std::string base64(std::string_view s);
 
 // Safe for a terminal: printable ASCII and valid UTF-8 kept, everything else
 // as \xNN (and \n, \t, \\, \").
-std::string escape_text(std::string_view s);
+std::string escape_text(std::string_view s, bool escape_quotes = true);
 
 // "world:anyone=cdrwa" style.
 std::string acl_text(const zab::Acl& a);

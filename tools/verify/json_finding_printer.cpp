@@ -1,0 +1,48 @@
+// verify findings as JSON Lines: {"record":"finding",...} then one "summary".
+#include "tools/dump/format_util.h"
+#include "tools/verify/finding_printer.h"
+
+#include <fmt/format.h>
+
+namespace zabra::tools {
+
+namespace {
+
+std::string opt_number(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "null"; }
+
+class JsonFindingPrinter final : public FindingPrinter {
+public:
+    explicit JsonFindingPrinter(std::ostream& out) : m_out(out) {}
+
+    void finding(const zab::Finding& f) override {
+        m_out << fmt::format(
+            "{{\"record\":\"finding\",\"severity\":\"{}\",\"code\":{},\"file\":{},\"offset\":{},\"record_index\":{},"
+            "\"zxid\":{},\"message\":{},\"action\":{}}}\n",
+            zab::severity_name(f.severity), json_string(f.code), json_string(f.file.string()), opt_number(f.offset),
+            opt_number(f.record), f.zxid ? json_string(hex_id(*f.zxid)) : "null", json_string(f.message),
+            json_string(f.action));
+    }
+
+    void summary(const zab::VerifyReport& r) override {
+        const auto& s = r.stats;
+        m_out << fmt::format(
+            "{{\"record\":\"summary\",\"errors\":{},\"warnings\":{},\"notes\":{},\"logs\":{},\"records\":{},"
+            "\"payload_bytes\":{},\"snapshots\":{},\"first_zxid\":{},\"last_zxid\":{},\"chosen_snapshot\":{},"
+            "\"digests_compared\":{}}}\n",
+            r.count(zab::Severity::Error), r.count(zab::Severity::Warning), r.count(zab::Severity::Info), s.logs,
+            s.records, s.payload_bytes, s.snapshots, s.first_zxid ? json_string(hex_id(*s.first_zxid)) : "null",
+            s.last_zxid ? json_string(hex_id(*s.last_zxid)) : "null",
+            s.chosen_snapshot ? json_string(s.chosen_snapshot->string()) : "null", s.digests_compared);
+    }
+
+private:
+    std::ostream& m_out;
+};
+
+}  // namespace
+
+std::unique_ptr<FindingPrinter> make_json_finding_printer(std::ostream& out) {
+    return std::make_unique<JsonFindingPrinter>(out);
+}
+
+}  // namespace zabra::tools
