@@ -15,8 +15,8 @@
 _zabra_commands='dump verify'
 _zabra_global_opts='-h --help -V --version'
 
-_zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --max-record'
-_zabra_args_dump='-f --format --data --data-cap -n --limit --max-record'
+_zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --from --to --epoch --session --path --type --max-record'
+_zabra_args_dump='-f --format --data --data-cap -n --limit --from --to --epoch --session --path --type --max-record'
 
 _zabra_opts_verify='-h --help --json --no-replay -q --quiet --max-record'
 _zabra_args_verify='--max-record'
@@ -27,6 +27,7 @@ _zabra_values()
     case "$1 $2" in
         'dump -f' | 'dump --format') echo 'text json zk' ;;
         'dump --data') echo 'text hex none full' ;;
+        'dump --type') echo 'createSession closeSession create create2 createContainer createTTL delete deleteContainer setData setACL reconfig check multi error' ;;
         *) return 1 ;;
     esac
 }

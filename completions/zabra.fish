@@ -28,6 +28,12 @@ complete -c zabra -n $dump -l local-time -d 'Show times in the local time zone i
 complete -c zabra -n "$dump; and not __fish_seen_argument -l logs" -l snapshot -d 'For a data dir: print the newest snapshot'
 complete -c zabra -n "$dump; and not __fish_seen_argument -l snapshot" -l logs -d 'For a data dir: print the txn logs (default)'
 complete -c zabra -n $dump -s n -l limit -x -d 'Stop after this many txns or nodes (0: no limit)'
+complete -c zabra -n $dump -l from -x -d 'Only txns with zxid >= this (hex, decimal or epoch:counter)'
+complete -c zabra -n $dump -l to -x -d 'Only txns with zxid <= this'
+complete -c zabra -n $dump -l epoch -x -d 'Only txns of these epochs (comma-separated)'
+complete -c zabra -n $dump -l session -x -d 'Only txns of these sessions (0x.. or decimal)'
+complete -c zabra -n $dump -l path -x -d 'Only txns and nodes under this path, or matching this glob'
+complete -c zabra -n $dump -l type -x -a 'createSession closeSession create create2 createContainer createTTL delete deleteContainer setData setACL reconfig check multi error' -d 'Only txns of these types'
 complete -c zabra -n $dump -l max-record -x -d 'Largest record or data length accepted, in bytes (default 2097150)'
 
 # verify [OPTIONS] PATH...: PATH is a data dir, a log or a snapshot.

@@ -13,6 +13,24 @@ namespace zabra::tools {
 
 namespace fs = std::filesystem;
 
+namespace {
+
+CLI::Validator zxid_validator() {
+    return CLI::Validator(
+        [](std::string& v) {
+            return parse_zxid(v) ? std::string() : "not a zxid (0x hex, decimal, or epoch:counter): " + v;
+        },
+        "ZXID");
+}
+
+CLI::Validator number_validator() {
+    return CLI::Validator(
+        [](std::string& v) { return parse_session(v) ? std::string() : "not a number (0x hex or decimal): " + v; },
+        "NUMBER");
+}
+
+}  // namespace
+
 void setup_dump(CLI::App& app, DumpOptions& o) {
     auto* cmd = app.add_subcommand("dump", "Print the txns of ZooKeeper logs or the nodes of a snapshot");
     cmd->footer(
@@ -53,6 +71,47 @@ void setup_dump(CLI::App& app, DumpOptions& o) {
         if (o.snapshot_only && o.logs_only) throw CLI::ValidationError("--snapshot and --logs exclude each other");
     });
     cmd->add_option("-n,--limit", o.limit, "Stop after this many txns or nodes in all (0: no limit)")->option_text("N");
+    cmd->add_option_function<std::string>(
+           "--from", [&o](const std::string& v) { o.filter.from = parse_zxid(v); },
+           "Only txns with zxid >= ZXID (hex 0x.., decimal, or epoch:counter)")
+        ->check(zxid_validator())
+        ->option_text("ZXID");
+    cmd->add_option_function<std::string>(
+           "--to", [&o](const std::string& v) { o.filter.to = parse_zxid(v); }, "Only txns with zxid <= ZXID")
+        ->check(zxid_validator())
+        ->option_text("ZXID");
+    cmd->add_option_function<std::vector<std::string>>(
+           "--epoch",
+           [&o](const std::vector<std::string>& v) {
+               for (const auto& e : v) o.filter.epochs.insert(static_cast<std::int64_t>(*parse_zxid(e)));
+           },
+           "Only txns of these epochs (comma-separated)")
+        ->delimiter(',')
+        ->check(number_validator())
+        ->option_text("EPOCH,...");
+    cmd->add_option_function<std::vector<std::string>>(
+           "--session",
+           [&o](const std::vector<std::string>& v) {
+               for (const auto& e : v) o.filter.sessions.insert(*parse_session(e));
+           },
+           "Only txns of these sessions (0x.. hex as ZooKeeper prints them, or decimal)")
+        ->delimiter(',')
+        ->check(number_validator())
+        ->option_text("ID,...");
+    cmd->add_option("--path", o.filter.paths,
+                    "Only txns and nodes under this path (a prefix: /app matches /app and /app/x), or matching "
+                    "this glob (/app/*/lock)")
+        ->option_text("PREFIX|GLOB");
+    cmd->add_option_function<std::vector<std::string>>(
+           "--type",
+           [&o](const std::vector<std::string>& v) {
+               for (const auto& e : v) o.filter.types.insert(*zab::parse_op(e));
+           },
+           "Only txns of these types (create,setData,...; a multi matches if one of its ops does)")
+        ->delimiter(',')
+        ->check(CLI::Validator(
+            [](std::string& v) { return zab::parse_op(v) ? std::string() : "unknown txn type " + v; }, "TYPE"))
+        ->option_text("TYPE,...");
     cmd->add_option("--max-record", o.max_record,
                     "Largest record or data length accepted, in bytes (0 or unset: 2097150, ZooKeeper's "
                     "jute.maxbuffer + extrasize)")
@@ -103,6 +162,7 @@ public:
             try {
                 const zab::Txn t = zab::decode_txn(rec.payload, dopt);
                 if (has_undecodable_part(t)) m_outcome = Outcome::DataDamage;
+                if (!m_o.filter.matches(t)) continue;
                 m_p.txn(file, rec, t);
             } catch (const FormatError& e) {
                 m_p.undecodable(file, rec, e.what());
@@ -122,7 +182,7 @@ public:
             void on_session(const zab::SnapshotSession& s) override { d.m_p.session(s); }
             void on_acl(const zab::SnapshotAcl& a) override { d.m_p.acl(a); }
             void on_node(const zab::SnapshotNode& n) override {
-                if (d.limit_reached()) return;
+                if (d.limit_reached() || !d.m_o.filter.matches_node(n)) return;
                 d.m_p.node(n);
                 ++d.m_count;
             }
@@ -164,9 +224,13 @@ public:
             m_outcome = Outcome::BadInput;
             return;
         }
-        for (const auto& f : d.logs) {
+        for (std::size_t i = 0; i < d.logs.size(); ++i) {
             if (limit_reached()) break;
-            file(f.path);
+            // Logs are named after their first zxid: skip those the range excludes.
+            const std::optional<std::int64_t> next =
+                i + 1 < d.logs.size() ? std::optional<std::int64_t>(d.logs[i + 1].name.zxid) : std::nullopt;
+            if (d.logs[i].name.canonical && !m_o.filter.may_match_range(d.logs[i].name.zxid, next)) continue;
+            file(d.logs[i].path);
         }
     }
 

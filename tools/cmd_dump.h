@@ -2,6 +2,7 @@
 #pragma once
 
 #include "tools/dump/printer.h"
+#include "tools/dump/txn_filter.h"
 #include "tools/outcome.h"
 
 #include <CLI/CLI.hpp>
@@ -22,6 +23,7 @@ struct DumpOptions {
     bool logs_only = false;
     std::uint64_t limit = 0;  // 0 = no limit
     std::uint32_t max_record = 0;  // 0 = default jute limit
+    TxnFilter filter;
 };
 
 void setup_dump(CLI::App& app, DumpOptions& options);
