@@ -15,7 +15,7 @@
 _zabra_commands='dump verify'
 _zabra_global_opts='-h --help -V --version'
 
-_zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --from --to --epoch --session --path --type --max-record'
+_zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --from --to --epoch --session --path --type -F --follow --max-record'
 _zabra_args_dump='-f --format --data --data-cap -n --limit --from --to --epoch --session --path --type --max-record'
 
 _zabra_opts_verify='-h --help --json --no-replay -q --quiet --max-record'

@@ -34,6 +34,7 @@ complete -c zabra -n $dump -l epoch -x -d 'Only txns of these epochs (comma-sepa
 complete -c zabra -n $dump -l session -x -d 'Only txns of these sessions (0x.. or decimal)'
 complete -c zabra -n $dump -l path -x -d 'Only txns and nodes under this path, or matching this glob'
 complete -c zabra -n $dump -l type -x -a 'createSession closeSession create create2 createContainer createTTL delete deleteContainer setData setACL reconfig check multi error' -d 'Only txns of these types'
+complete -c zabra -n $dump -s F -l follow -d 'Keep printing txns as they are appended, across log rolls'
 complete -c zabra -n $dump -l max-record -x -d 'Largest record or data length accepted, in bytes (default 2097150)'
 
 # verify [OPTIONS] PATH...: PATH is a data dir, a log or a snapshot.

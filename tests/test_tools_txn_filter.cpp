@@ -8,6 +8,9 @@
 #include <doctest/doctest.h>
 
 #include <sstream>
+#include <thread>
+
+#include "libformat/zab/txnlog_writer.h"
 
 using namespace zabra;
 using namespace zabra::tools;
@@ -87,4 +90,52 @@ TEST_CASE("dump --from/--to prints exactly the txns in range, skipping logs that
         CHECK(line.find("log.1\"") == std::string::npos);  // log.1 ends before 0x1f: not even opened
     }
     CHECK(txns == 0x60 - 0x40 + 1);
+}
+
+TEST_CASE("dump --follow prints txns appended to the newest log, then those of the next log") {
+    test::TempDir tmp;
+    const auto v2 = tmp.path() / "version-2";
+    std::filesystem::create_directories(v2);
+    auto txn = [](std::int64_t zxid) {
+        zab::Txn t;
+        t.header = {0x42, static_cast<std::int32_t>(zxid), zxid, 1000 + zxid, zab::op::setData};
+        t.body = zab::SetDataTxn{"/f", std::string("v") + std::to_string(zxid), static_cast<std::int32_t>(zxid)};
+        return t;
+    };
+    auto w1 = std::make_unique<zab::TxnLogWriter>(v2 / "log.1", zab::TxnLogWriterOptions{.prealloc_bytes = 65536});
+    for (int z = 1; z <= 3; ++z) w1->append(txn(z));
+    w1->flush();
+
+    DumpOptions o;
+    o.paths = {tmp.path().string()};
+    o.format = DumpFormat::Json;
+    o.follow = true;
+    o.follow_poll_ms = 20;
+    o.follow_idle_exit_ms = 1500;
+    std::ostringstream out, err;
+    std::thread dumper([&] { run_dump(o, out, err); });
+
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    for (int z = 4; z <= 5; ++z) {
+        w1->append(txn(z));
+        w1->flush();
+        std::this_thread::sleep_for(std::chrono::milliseconds(60));
+    }
+    w1->close();
+    {
+        zab::TxnLogWriter w2(v2 / "log.6", {.prealloc_bytes = 65536});
+        for (int z = 6; z <= 7; ++z) w2.append(txn(z));
+        w2.flush();
+    }
+    dumper.join();
+    std::vector<std::int64_t> zxids;
+    std::istringstream in(out.str());
+    for (std::string line; std::getline(in, line);) {
+        const auto at = line.find("\"zxid\":\"0x");
+        if (line.starts_with("{\"record\":\"txn\"") && at != std::string::npos) {
+            zxids.push_back(std::stoll(line.substr(at + 10), nullptr, 16));
+        }
+    }
+    CHECK(zxids == std::vector<std::int64_t>{1, 2, 3, 4, 5, 6, 7});
+    CHECK(err.str().empty());
 }

@@ -7,7 +7,9 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 namespace zabra::tools {
 
@@ -69,6 +71,9 @@ void setup_dump(CLI::App& app, DumpOptions& o) {
     cmd->add_flag("--logs", o.logs_only, "For a data dir: print the txn logs (the default)");
     cmd->parse_complete_callback([&o] {
         if (o.snapshot_only && o.logs_only) throw CLI::ValidationError("--snapshot and --logs exclude each other");
+        if (o.follow && (o.paths.size() != 1 || o.snapshot_only)) {
+            throw CLI::ValidationError("--follow takes one data dir or one log");
+        }
     });
     cmd->add_option("-n,--limit", o.limit, "Stop after this many txns or nodes in all (0: no limit)")->option_text("N");
     cmd->add_option_function<std::string>(
@@ -112,6 +117,9 @@ void setup_dump(CLI::App& app, DumpOptions& o) {
         ->check(CLI::Validator(
             [](std::string& v) { return zab::parse_op(v) ? std::string() : "unknown txn type " + v; }, "TYPE"))
         ->option_text("TYPE,...");
+    cmd->add_flag("-F,--follow", o.follow,
+                  "After printing, wait for new txns in the newest log and print them as they come, across log "
+                  "rolls, like tail -f (a data dir or one log; Ctrl-C ends it)");
     cmd->add_option("--max-record", o.max_record,
                     "Largest record or data length accepted, in bytes (0 or unset: 2097150, ZooKeeper's "
                     "jute.maxbuffer + extrasize)")
@@ -146,30 +154,36 @@ FileType sniff(ByteSpan bytes, const fs::path& path) {
 
 class Dumper {
 public:
-    Dumper(const DumpOptions& o, Printer& p, std::ostream& err) : m_o(o), m_p(p), m_err(err) {}
+    Dumper(const DumpOptions& o, Printer& p, std::ostream& out, std::ostream& err)
+        : m_o(o), m_p(p), m_out(out), m_err(err) {}
 
     bool limit_reached() const { return m_o.limit != 0 && m_count >= m_o.limit; }
 
-    void log(const fs::path& path, ByteSpan bytes) {
-        const std::string file = path.string();
+    zab::TxnLogReaderOptions reader_options() const {
         zab::TxnLogReaderOptions ro;
         if (m_o.max_record != 0) ro.max_record = m_o.max_record;
-        zab::TxnLogReader reader(bytes, ro);
-        zab::TxnDecodeOptions dopt{ro.max_record};
+        return ro;
+    }
+
+    void print_record(const std::string& file, const zab::TxnLogRecord& rec) {
+        try {
+            const zab::Txn t = zab::decode_txn(rec.payload, {reader_options().max_record});
+            if (has_undecodable_part(t)) m_outcome = Outcome::DataDamage;
+            if (!m_o.filter.matches(t)) return;
+            m_p.txn(file, rec, t);
+        } catch (const FormatError& e) {
+            m_p.undecodable(file, rec, e.what());
+            m_outcome = Outcome::DataDamage;
+        }
+        ++m_count;
+    }
+
+    void log(const fs::path& path, ByteSpan bytes) {
+        const std::string file = path.string();
+        zab::TxnLogReader reader(bytes, reader_options());
         m_p.begin_log(file, reader);
         zab::TxnLogRecord rec;
-        while (!limit_reached() && reader.next(rec)) {
-            try {
-                const zab::Txn t = zab::decode_txn(rec.payload, dopt);
-                if (has_undecodable_part(t)) m_outcome = Outcome::DataDamage;
-                if (!m_o.filter.matches(t)) continue;
-                m_p.txn(file, rec, t);
-            } catch (const FormatError& e) {
-                m_p.undecodable(file, rec, e.what());
-                m_outcome = Outcome::DataDamage;
-            }
-            ++m_count;
-        }
+        while (!limit_reached() && reader.next(rec)) print_record(file, rec);
         if (limit_reached()) return;
         m_p.end_log(file, reader.end());
         if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
@@ -234,12 +248,77 @@ public:
         }
     }
 
+    // tail -f: print records appended to the newest log, and to the logs
+    // that follow it in `dir` (empty for a lone file).
+    void follow(fs::path current, const fs::path& dir) {
+        using clock = std::chrono::steady_clock;
+        std::uint64_t pos = zab::kTxnLogHeaderSize;
+        std::uint64_t index = 0;
+        // Skip what was printed already: start after the last valid record.
+        {
+            MappedFile m(current);
+            zab::TxnLogReader r(m.bytes(), reader_options());
+            zab::TxnLogRecord rec;
+            while (r.next(rec)) {
+                pos = rec.offset + rec.size();
+                index = rec.index + 1;
+            }
+        }
+        auto last_activity = clock::now();
+        bool announce = false;  // print the header of a log we switched to
+        for (;;) {
+            bool progressed = false;
+            bool clean_end = false;
+            {
+                MappedFile m(current);
+                zab::TxnLogReader r(m.bytes(), reader_options());
+                if (r.header_status() == zab::HeaderStatus::Ok) {
+                    if (announce) m_p.begin_log(current.string(), r);
+                    announce = false;
+                    r.seek(pos);
+                    zab::TxnLogRecord rec;
+                    while (!limit_reached() && r.next(rec)) {
+                        rec.index = index++;
+                        print_record(current.string(), rec);
+                        pos = rec.offset + rec.size();
+                        progressed = true;
+                    }
+                    clean_end = r.end().kind == zab::LogEndKind::Clean;
+                }
+            }
+            if (!dir.empty() && clean_end) {
+                // A newer log means this one is finished (ZooKeeper rolled it).
+                const zab::DataDir d = zab::list_data_dir(dir);
+                auto cur_name = zab::parse_data_file_name(current.filename().string());
+                for (const auto& f : d.logs) {
+                    if (f.name.canonical && cur_name && f.name.zxid > cur_name->zxid) {
+                        current = f.path;
+                        pos = zab::kTxnLogHeaderSize;
+                        index = 0;
+                        progressed = true;
+                        announce = true;
+                        break;
+                    }
+                }
+            }
+            m_out.flush();
+            if (limit_reached()) return;
+            if (progressed) last_activity = clock::now();
+            if (m_o.follow_idle_exit_ms != 0 &&
+                clock::now() - last_activity > std::chrono::milliseconds(m_o.follow_idle_exit_ms)) {
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(m_o.follow_poll_ms));
+        }
+    }
+
     Outcome outcome() const { return m_outcome; }
     void set_outcome(Outcome o) { m_outcome = o; }
 
 private:
     const DumpOptions& m_o;
     Printer& m_p;
+    std::ostream& m_out;
     std::ostream& m_err;
     std::uint64_t m_count = 0;
     Outcome m_outcome = Outcome::Ok;
@@ -254,7 +333,7 @@ Outcome run_dump(const DumpOptions& o, std::ostream& out, std::ostream& err) {
     case DumpFormat::Json: printer = make_json_printer(out, o.print); break;
     case DumpFormat::Zk: printer = make_zk_printer(out, o.print); break;
     }
-    Dumper d(o, *printer, err);
+    Dumper d(o, *printer, out, err);
     Outcome worst = Outcome::Ok;
     for (const auto& p : o.paths) {
         try {
@@ -269,6 +348,20 @@ Outcome run_dump(const DumpOptions& o, std::ostream& out, std::ostream& err) {
         }
         if (d.outcome() == Outcome::BadInput) worst = Outcome::BadInput;
         if (d.outcome() == Outcome::DataDamage && worst == Outcome::Ok) worst = Outcome::DataDamage;
+    }
+    if (o.follow && worst != Outcome::BadInput) {
+        try {
+            const fs::path p = o.paths.back();
+            if (fs::is_directory(p)) {
+                const zab::DataDir dd = zab::list_data_dir(p);
+                if (!dd.logs.empty()) d.follow(dd.logs.back().path, p);
+            } else {
+                d.follow(p, {});
+            }
+        } catch (const std::exception& e) {
+            err << fmt::format("zabra dump --follow: {}\n", e.what());
+            worst = Outcome::BadInput;
+        }
     }
     out.flush();
     return worst;

@@ -24,6 +24,9 @@ struct DumpOptions {
     std::uint64_t limit = 0;  // 0 = no limit
     std::uint32_t max_record = 0;  // 0 = default jute limit
     TxnFilter filter;
+    bool follow = false;
+    std::uint32_t follow_poll_ms = 200;
+    std::uint32_t follow_idle_exit_ms = 0;  // tests: stop after this long without new txns (0: never)
 };
 
 void setup_dump(CLI::App& app, DumpOptions& options);
