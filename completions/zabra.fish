@@ -6,13 +6,14 @@
 # Adding a subcommand <cmd>: add it to the list below (with its description
 # in the "Subcommands" block) and give it a block of options like "dump".
 
-set -l commands dump verify
+set -l commands dump verify stats
 
 # No file names unless a subcommand asks for them.
 complete -c zabra -f
 
 # Subcommands and global options (only before the subcommand).
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Print the txns of ZooKeeper logs or the nodes of a snapshot'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Summarise logs and snapshots by type, session, epoch, path and subtree'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a verify -d 'Check ZooKeeper data for damage, gaps and what ZooKeeper would get wrong'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print a summary of the commands and exit'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s V -l version -d 'Print the version and exit'
@@ -45,3 +46,13 @@ complete -c zabra -n $verify -l json -d 'JSON Lines: one object per finding, the
 complete -c zabra -n $verify -l no-replay -d 'Skip replaying the logs (no digest check)'
 complete -c zabra -n $verify -s q -l quiet -d 'Leave out notes (info findings)'
 complete -c zabra -n $verify -l max-record -x -d 'Largest record or data length accepted, in bytes (default 2097150)'
+
+# stats [OPTIONS] PATH...
+set -l stats '__fish_seen_subcommand_from stats'
+complete -c zabra -n $stats -F
+complete -c zabra -n $stats -s h -l help -d 'Print a summary of the options and exit'
+complete -c zabra -n $stats -s d -l depth -x -d 'Path depth for the per-path and per-subtree tables (1)'
+complete -c zabra -n $stats -l top -x -d 'Rows per table in text output (10)'
+complete -c zabra -n $stats -l json -d 'One JSON object per summary'
+complete -c zabra -n $stats -l logs -d 'For a data dir: only the logs'
+complete -c zabra -n $stats -l snapshot -d 'For a data dir: only the newest snapshot'

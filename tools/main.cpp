@@ -8,6 +8,7 @@
 // except zabra verify, whose status is an fsck-style bitmask:
 //   0 clean, 1 warnings, 4 errors, 8 an input could not be read (2: usage error)
 #include "tools/cmd_dump.h"
+#include "tools/cmd_stats.h"
 #include "tools/cmd_verify.h"
 #include "tools/version.h"
 
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
     setup_dump(app, dump);
     VerifyCliOptions verify;
     setup_verify(app, verify);
+    StatsOptions stats;
+    setup_stats(app, stats);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
     }
     Outcome outcome = Outcome::Ok;
     if (app.got_subcommand("dump")) outcome = run_dump(dump, std::cout, std::cerr);
+    if (app.got_subcommand("stats")) outcome = run_stats(stats, std::cout, std::cerr);
     switch (outcome) {
     case Outcome::Ok: return 0;
     case Outcome::DataDamage: return 1;
