@@ -12,11 +12,14 @@
 #      (numbers and the like) get no suggestions.
 # Positional arguments complete as files and directories.
 
-_zabra_commands='dump verify stats'
+_zabra_commands='dump verify stats diff'
 _zabra_global_opts='-h --help -V --version'
 
 _zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --from --to --epoch --session --path --type -F --follow --max-record'
 _zabra_args_dump='-f --format --data --data-cap -n --limit --from --to --epoch --session --path --type --max-record'
+
+_zabra_opts_diff='-h --help --json --ignore-ephemerals'
+_zabra_args_diff=''
 
 _zabra_opts_stats='-h --help -d --depth --top --json --logs --snapshot'
 _zabra_args_stats='-d --depth --top'

@@ -6,13 +6,14 @@
 # Adding a subcommand <cmd>: add it to the list below (with its description
 # in the "Subcommands" block) and give it a block of options like "dump".
 
-set -l commands dump verify stats
+set -l commands dump verify stats diff
 
 # No file names unless a subcommand asks for them.
 complete -c zabra -f
 
 # Subcommands and global options (only before the subcommand).
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Print the txns of ZooKeeper logs or the nodes of a snapshot'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Compare two snapshots, or a data dir at two zxids, node by node'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Summarise logs and snapshots by type, session, epoch, path and subtree'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a verify -d 'Check ZooKeeper data for damage, gaps and what ZooKeeper would get wrong'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print a summary of the commands and exit'
@@ -56,3 +57,10 @@ complete -c zabra -n $stats -l top -x -d 'Rows per table in text output (10)'
 complete -c zabra -n $stats -l json -d 'One JSON object per summary'
 complete -c zabra -n $stats -l logs -d 'For a data dir: only the logs'
 complete -c zabra -n $stats -l snapshot -d 'For a data dir: only the newest snapshot'
+
+# diff [OPTIONS] SNAPSHOT_A SNAPSHOT_B | DATA_DIR ZXID_A ZXID_B
+set -l diff '__fish_seen_subcommand_from diff'
+complete -c zabra -n $diff -F
+complete -c zabra -n $diff -s h -l help -d 'Print a summary of the options and exit'
+complete -c zabra -n $diff -l json -d 'One JSON object per changed node, then a summary'
+complete -c zabra -n $diff -l ignore-ephemerals -d 'Leave out ephemeral nodes'

@@ -5,8 +5,10 @@
 //      or with undecodable multi ops; a file named log.* with a bad header)
 //   2  usage error
 //   3  an input could not be read or is not ZooKeeper data
-// except zabra verify, whose status is an fsck-style bitmask:
+// zabra diff: 0 identical, 1 different, 3 unreadable or damaged input.
+// zabra verify's status is an fsck-style bitmask:
 //   0 clean, 1 warnings, 4 errors, 8 an input could not be read (2: usage error)
+#include "tools/cmd_diff.h"
 #include "tools/cmd_dump.h"
 #include "tools/cmd_stats.h"
 #include "tools/cmd_verify.h"
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
     setup_verify(app, verify);
     StatsOptions stats;
     setup_stats(app, stats);
+    DiffOptions diff;
+    setup_diff(app, diff);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -45,6 +49,13 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("verify")) {
         const VerifyOutcome v = run_verify(verify, std::cout, std::cerr);
         return (v.warnings ? 1 : 0) | (v.errors ? 4 : 0) | (v.unreadable ? 8 : 0);
+    }
+    if (app.got_subcommand("diff")) {
+        switch (run_diff(diff, std::cout, std::cerr)) {
+        case DiffOutcome::Same: return 0;
+        case DiffOutcome::Different: return 1;
+        case DiffOutcome::BadInput: return 3;
+        }
     }
     Outcome outcome = Outcome::Ok;
     if (app.got_subcommand("dump")) outcome = run_dump(dump, std::cout, std::cerr);
