@@ -6,7 +6,7 @@
 # Adding a subcommand <cmd>: add it to the list below (with its description
 # in the "Subcommands" block) and give it a block of options like "dump".
 
-set -l commands dump verify stats diff
+set -l commands dump verify stats diff pack
 
 # No file names unless a subcommand asks for them.
 complete -c zabra -f
@@ -14,6 +14,7 @@ complete -c zabra -f
 # Subcommands and global options (only before the subcommand).
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Print the txns of ZooKeeper logs or the nodes of a snapshot'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Compare two snapshots, or a data dir at two zxids, node by node'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a pack -d 'Copy a (possibly live) data dir into one small .tar.zst bundle'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Summarise logs and snapshots by type, session, epoch, path and subtree'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a verify -d 'Check ZooKeeper data for damage, gaps and what ZooKeeper would get wrong'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print a summary of the commands and exit'
@@ -64,3 +65,11 @@ complete -c zabra -n $diff -F
 complete -c zabra -n $diff -s h -l help -d 'Print a summary of the options and exit'
 complete -c zabra -n $diff -l json -d 'One JSON object per changed node, then a summary'
 complete -c zabra -n $diff -l ignore-ephemerals -d 'Leave out ephemeral nodes'
+
+# pack [OPTIONS] -o BUNDLE DIR [LOGDIR]
+set -l pack '__fish_seen_subcommand_from pack'
+complete -c zabra -n $pack -a '(__fish_complete_directories)'
+complete -c zabra -n $pack -s h -l help -d 'Print a summary of the options and exit'
+complete -c zabra -n $pack -s o -l output -r -d 'Bundle to write'
+complete -c zabra -n $pack -s l -l level -x -d 'zstd compression level (3)'
+complete -c zabra -n $pack -l force -d 'Replace the bundle if it exists'

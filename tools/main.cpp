@@ -10,8 +10,10 @@
 //   0 clean, 1 warnings, 4 errors, 8 an input could not be read (2: usage error)
 #include "tools/cmd_diff.h"
 #include "tools/cmd_dump.h"
+#include "tools/cmd_pack.h"
 #include "tools/cmd_stats.h"
 #include "tools/cmd_verify.h"
+#include "tools/inputs.h"
 #include "tools/version.h"
 
 #include <CLI/CLI.hpp>
@@ -34,6 +36,8 @@ int main(int argc, char** argv) {
     setup_stats(app, stats);
     DiffOptions diff;
     setup_diff(app, diff);
+    PackCliOptions pack;
+    setup_pack(app, pack);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -46,6 +50,18 @@ int main(int argc, char** argv) {
         app.exit(e);
         return 2;
     }
+    // Bundles and .zst files are unpacked once, for whichever command reads them.
+    Inputs inputs;
+    try {
+        dump.paths = inputs.resolve(dump.paths);
+        verify.paths = inputs.resolve(verify.paths);
+        stats.paths = inputs.resolve(stats.paths);
+        diff.args = inputs.resolve(diff.args);
+    } catch (const std::exception& e) {
+        std::cerr << "zabra: " << e.what() << '\n';
+        return app.got_subcommand("verify") ? 8 : 3;
+    }
+    if (app.got_subcommand("pack")) return run_pack(pack, std::cout, std::cerr) == Outcome::Ok ? 0 : 3;
     if (app.got_subcommand("verify")) {
         const VerifyOutcome v = run_verify(verify, std::cout, std::cerr);
         return (v.warnings ? 1 : 0) | (v.errors ? 4 : 0) | (v.unreadable ? 8 : 0);
