@@ -141,7 +141,7 @@ TEST_CASE("replay reproduces every node of every later snapshot, fuzzy window in
             tree.apply(txns[i]);
             match(tree);
         }
-        for (const auto& [path, node] : unmatched) CHECK_MESSAGE(false, "no replay state matches node " << path);
+        for (const auto& entry : unmatched) CHECK_MESSAGE(false, "no replay state matches node " << entry.first);
         checked += snap.nodes.size();
     }
     CHECK(checked > 200);

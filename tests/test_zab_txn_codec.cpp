@@ -3,6 +3,7 @@
 #include "helpers.h"
 #include "libformat/common/zlib_codec.h"
 #include "libformat/zab/txn_codec.h"
+#include "libformat/zab/txnlog_reader.h"
 #include "libformat/zab/txnlog_writer.h"
 
 #include <doctest/doctest.h>
@@ -186,4 +187,62 @@ TEST_CASE("a multi nested in a multi is not decoded (ZooKeeper rejects it; no un
     REQUIRE(m.ops->size() == 1);
     CHECK((*m.ops)[0].decode_error == "a multi cannot contain a multi");
     CHECK(encode_txn(t) == p);  // kept as raw bytes
+}
+
+namespace {
+
+// check_txn must say what decode_txn says about a payload.
+void expect_agreement(ByteSpan payload) {
+    std::optional<Txn> full;
+    std::optional<TxnCheck> quick;
+    try {
+        full = decode_txn(payload, {1 << 16});
+    } catch (const FormatError&) {
+    }
+    try {
+        quick = check_txn(payload, {1 << 16});
+    } catch (const FormatError&) {
+    }
+    REQUIRE(full.has_value() == quick.has_value());
+    if (!full) return;
+    CHECK(quick->header == full->header);
+    CHECK(quick->digest == full->digest);
+    CHECK(quick->trailing == full->trailing.size());
+    CHECK(quick->unknown_type == std::holds_alternative<RawTxn>(full->body));
+    int bad = -1;
+    if (const auto* m = std::get_if<MultiTxn>(&full->body); m && m->ops) {
+        for (std::size_t i = 0; i < m->ops->size() && bad < 0; ++i) {
+            const auto& op = (*m->ops)[i];
+            if (!op.decode_error.empty() || std::holds_alternative<RawTxn>(op.body)) bad = static_cast<int>(i);
+        }
+    }
+    CHECK(quick->bad_op == bad);
+}
+
+}  // namespace
+
+TEST_CASE("check_txn agrees with decode_txn on every fixture record and on thousands of damaged ones") {
+    std::uint32_t seed = 12345;
+    auto rnd = [&] { return seed = seed * 1664525u + 1013904223u; };
+    std::size_t checked = 0;
+    for (const auto& path : test::fixture_logs()) {
+        const std::string bytes = test::slurp(path);
+        TxnLogReader r(as_bytes(bytes));
+        TxnLogRecord rec;
+        while (r.next(rec)) {
+            CAPTURE(path);
+            CAPTURE(rec.offset);
+            expect_agreement(rec.payload);
+            std::string p(as_chars(rec.payload));
+            for (int k = 0; k < 8; ++k) {
+                std::string m = p;
+                const std::size_t at = rnd() % m.size();
+                m[at] = static_cast<char>(rnd());
+                if (k % 4 == 3) m.resize(rnd() % m.size());
+                expect_agreement(as_bytes(m));
+                ++checked;
+            }
+        }
+    }
+    CHECK(checked > 3000);
 }

@@ -97,7 +97,9 @@ TEST_CASE("every node and session SnapshotFormatter -d prints is decoded identic
         const FormattedSnapshot ours = parse_formatter(dump_zk(snap));
         CHECK(ours.count_line == theirs.count_line);
         CHECK(ours.nodes.size() == theirs.nodes.size());
-        for (const auto& [path, fields] : theirs.nodes) {
+        for (const auto& node : theirs.nodes) {  // no structured binding: clang 14 cannot capture one
+            const auto& path = node.first;
+            const auto& fields = node.second;
             CAPTURE(path);
             auto it = ours.nodes.find(path);
             REQUIRE(it != ours.nodes.end());

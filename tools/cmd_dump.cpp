@@ -178,18 +178,25 @@ public:
         ++m_count;
     }
 
-    void log(const fs::path& path, ByteSpan bytes) {
+    void log(const fs::path& path, const MappedFile& mapped) {
         const std::string file = path.string();
-        zab::TxnLogReader reader(bytes, reader_options());
+        zab::TxnLogReader reader(mapped.bytes(), reader_options());
         m_p.begin_log(file, reader);
         zab::TxnLogRecord rec;
-        while (!limit_reached() && reader.next(rec)) print_record(file, rec);
+        std::uint64_t released = 0;
+        while (!limit_reached() && reader.next(rec)) {
+            if (rec.offset > released + (32u << 20)) {
+                mapped.release_before(rec.offset);
+                released = rec.offset;
+            }
+            print_record(file, rec);
+        }
         if (limit_reached()) return;
         m_p.end_log(file, reader.end());
         if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
     }
 
-    void snapshot(const fs::path& path, ByteSpan bytes) {
+    void snapshot(const fs::path& path, const MappedFile& mapped) {
         struct Forward final : zab::SnapshotVisitor {
             Dumper& d;
             explicit Forward(Dumper& dd) : d(dd) {}
@@ -203,8 +210,9 @@ public:
         } forward(*this);
         zab::SnapshotReadOptions ro;
         if (m_o.max_record != 0) ro.max_buffer = m_o.max_record;
+        ro.on_consumed = [&mapped](std::uint64_t c) { mapped.release_before(c); };
         m_p.begin_snapshot(path.string());
-        const auto result = zab::read_snapshot(bytes, forward, ro);
+        const auto result = zab::read_snapshot(mapped.bytes(), forward, ro);
         m_p.end_snapshot(path.string(), result);
         if (!result.ok()) m_outcome = Outcome::DataDamage;
     }
@@ -213,8 +221,8 @@ public:
         if (limit_reached()) return;
         MappedFile mapped(path);
         switch (sniff(mapped.bytes(), path)) {
-        case FileType::TxnLog: return log(path, mapped.bytes());
-        case FileType::Snapshot: return snapshot(path, mapped.bytes());
+        case FileType::TxnLog: return log(path, mapped);
+        case FileType::Snapshot: return snapshot(path, mapped);
         case FileType::Unknown: break;
         }
         m_err << fmt::format("zabra dump: {}: not a ZooKeeper txn log or snapshot (no ZKLG/ZKSN magic, "

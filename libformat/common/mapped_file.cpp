@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <sstream>
@@ -54,6 +55,12 @@ MappedFile::MappedFile(MappedFile&& other) noexcept
     : m_path(std::move(other.m_path)), m_data(other.m_data), m_size(other.m_size) {
     other.m_data = nullptr;
     other.m_size = 0;
+}
+
+void MappedFile::release_before(std::uint64_t offset) const {
+    static const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t end = std::min<std::uint64_t>(offset, m_size) / page * page;
+    if (m_data != nullptr && end > 0) ::madvise(const_cast<std::uint8_t*>(m_data), end, MADV_DONTNEED);
 }
 
 MappedFile::~MappedFile() {

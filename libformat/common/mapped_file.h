@@ -23,6 +23,11 @@ public:
     std::size_t size() const { return m_size; }
     const std::filesystem::path& path() const { return m_path; }
 
+    // Tells the kernel the bytes before `offset` will not be read again soon,
+    // so a sequential scan keeps a flat resident size whatever the file's
+    // size. They stay readable (they are read back from the file if needed).
+    void release_before(std::uint64_t offset) const;
+
 private:
     std::filesystem::path m_path;
     const std::uint8_t* m_data = nullptr;

@@ -24,18 +24,6 @@ constexpr std::size_t kZlibChunk = 1u << 30;
 
 }  // namespace
 
-std::uint32_t adler32_update(std::uint32_t adler, ByteSpan data) {
-    uLong a = adler;
-    while (!data.empty()) {
-        const std::size_t n = std::min(data.size(), kZlibChunk);
-        a = ::adler32(a, data.data(), static_cast<uInt>(n));
-        data = data.subspan(n);
-    }
-    return static_cast<std::uint32_t>(a);
-}
-
-std::uint32_t adler32_of(ByteSpan data) { return adler32_update(kAdler32Initial, data); }
-
 std::uint32_t crc32_update(std::uint32_t crc, ByteSpan data) {
     uLong c = crc;
     while (!data.empty()) {
@@ -89,6 +77,8 @@ public:
         }
         return produced;
     }
+
+    std::uint64_t consumed() const override { return m_consumed - m_z.avail_in; }
 
 private:
     ByteSpan m_in;

@@ -69,50 +69,79 @@ DataTree::DataTree() {
     rehash("/zookeeper/config", m_nodes["/zookeeper/config"]);
 }
 
+void DataTree::begin_load() {
+    m_nodes.clear();
+    m_acls.clear();
+    m_ephemerals.clear();
+    m_digest = 0;
+}
+
+void DataTree::load_acl(const SnapshotAcl& a) {
+    if (a.acls) m_acls[a.id] = *a.acls;
+    m_next_acl = std::max(m_next_acl, a.id);
+}
+
+void DataTree::load_node(const SnapshotNode& sn) {
+    if (m_nodes.count(sn.path)) {
+        throw FormatError("Invalid Datatree, path " + sn.path + " appears twice", sn.offset);
+    }
+    if (!sn.path.empty() && sn.path[0] != '/') {
+        throw FormatError("Invalid Datatree, path " + sn.path + " does not start with /", sn.offset);
+    }
+    if (!sn.path.empty()) {
+        const std::string parent = parent_path(sn.path);
+        auto it = m_nodes.find(parent);
+        if (it == m_nodes.end()) {
+            throw FormatError("Invalid Datatree, unable to find parent " + parent + " of path " + sn.path, sn.offset);
+        }
+        it->second.children.insert(child_name(sn.path));
+    }
+    DataNode n;
+    n.data = sn.data;
+    n.acl = sn.acl;
+    n.stat = sn.stat;
+    auto& slot = m_nodes[sn.path] = std::move(n);
+    rehash(sn.path, slot);
+    if (sn.stat.ephemeral_owner > 0) m_ephemerals[sn.stat.ephemeral_owner].insert(sn.path);
+}
+
+void DataTree::end_load(const SnapshotTrailer& trailer, std::int64_t name_zxid) {
+    m_last_zxid = name_zxid;
+    // A digest older than the name is ignored on load, as is an empty (0) one.
+    if (trailer.digest && trailer.digest->zxid != 0 && trailer.digest->zxid >= name_zxid &&
+        !trailer.digest->legacy_text) {
+        m_pending_snapshot_digest = trailer.digest;
+    }
+    if (m_pending_snapshot_digest && m_pending_snapshot_digest->zxid == name_zxid) {
+        m_load_check = {true, m_pending_snapshot_digest->digest, digest()};
+        m_pending_snapshot_digest.reset();
+    }
+}
+
 DataTree DataTree::from_snapshot(const Snapshot& snap, std::int64_t name_zxid) {
     DataTree t;
-    t.m_nodes.clear();
-    t.m_acls.clear();
-    t.m_digest = 0;
-    for (const auto& a : snap.acls) {
-        if (a.acls) t.m_acls[a.id] = *a.acls;
-        t.m_next_acl = std::max(t.m_next_acl, a.id);
-    }
+    t.begin_load();
+    for (const auto& a : snap.acls) t.load_acl(a);
     for (const auto& s : snap.sessions) t.m_sessions[s.id] = s.timeout;
-    for (const auto& sn : snap.nodes) {
-        if (t.m_nodes.count(sn.path)) {
-            throw FormatError("Invalid Datatree, path " + sn.path + " appears twice", sn.offset);
-        }
-        if (!sn.path.empty() && sn.path[0] != '/') {
-            throw FormatError("Invalid Datatree, path " + sn.path + " does not start with /", sn.offset);
-        }
-        if (!sn.path.empty()) {
-            const std::string parent = parent_path(sn.path);
-            auto it = t.m_nodes.find(parent);
-            if (it == t.m_nodes.end()) {
-                throw FormatError("Invalid Datatree, unable to find parent " + parent + " of path " + sn.path,
-                                  sn.offset);
-            }
-            it->second.children.insert(child_name(sn.path));
-        }
-        DataNode n;
-        n.data = sn.data;
-        n.acl = sn.acl;
-        n.stat = sn.stat;
-        auto& slot = t.m_nodes[sn.path] = std::move(n);
-        t.rehash(sn.path, slot);
-        if (sn.stat.ephemeral_owner > 0) t.m_ephemerals[sn.stat.ephemeral_owner].insert(sn.path);
-    }
-    t.m_last_zxid = name_zxid;
-    // A digest older than the name is ignored on load, as is an empty (0) one.
-    if (snap.trailer.digest && snap.trailer.digest->zxid != 0 && snap.trailer.digest->zxid >= name_zxid &&
-        !snap.trailer.digest->legacy_text) {
-        t.m_pending_snapshot_digest = snap.trailer.digest;
-    }
-    if (t.m_pending_snapshot_digest && t.m_pending_snapshot_digest->zxid == name_zxid) {
-        t.m_load_check = {true, t.m_pending_snapshot_digest->digest, t.digest()};
-        t.m_pending_snapshot_digest.reset();
-    }
+    for (const auto& sn : snap.nodes) t.load_node(sn);
+    t.end_load(snap.trailer, name_zxid);
+    return t;
+}
+
+DataTree DataTree::load(ByteSpan file, std::int64_t name_zxid, SnapshotReadResult& result,
+                        const SnapshotReadOptions& options) {
+    struct Loader final : SnapshotVisitor {
+        DataTree& t;
+        explicit Loader(DataTree& tt) : t(tt) {}
+        void on_session(const SnapshotSession& s) override { t.m_sessions[s.id] = s.timeout; }
+        void on_acl(const SnapshotAcl& a) override { t.load_acl(a); }
+        void on_node(const SnapshotNode& n) override { t.load_node(n); }
+    };
+    DataTree t;
+    t.begin_load();
+    Loader loader(t);
+    result = read_snapshot(file, loader, options);
+    t.end_load(result.trailer, name_zxid);
     return t;
 }
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include "libformat/zab/snapshot.h"
+#include "libformat/zab/snapshot_reader.h"
 
 #include <map>
 #include <set>
@@ -61,6 +62,12 @@ public:
     // `name_zxid` is the zxid in the file name; replay continues after it.
     static DataTree from_snapshot(const Snapshot& snap, std::int64_t name_zxid);
 
+    // The same, built while the snapshot is read, without holding it whole.
+    // Throws FormatError for a bad tree; a read error or seal mismatch is in
+    // `result` (check result.ok()).
+    static DataTree load(ByteSpan snapshot_file, std::int64_t name_zxid, SnapshotReadResult& result,
+                         const SnapshotReadOptions& options = {});
+
     ApplyResult apply(const Txn& txn);
 
     // apply() plus the comparisons ZooKeeper makes during restore: the
@@ -80,6 +87,10 @@ public:
     const std::map<std::int64_t, std::vector<Acl>>& acls() const { return m_acls; }
 
 private:
+    void begin_load();
+    void load_acl(const SnapshotAcl& a);
+    void load_node(const SnapshotNode& sn);
+    void end_load(const SnapshotTrailer& trailer, std::int64_t name_zxid);
     std::int32_t apply_body(const TxnHeader& h, const TxnBody& body);
     std::int32_t create_node(const std::string& path, const Buffer& data, const AclList& acl, std::int64_t owner,
                              std::int32_t parent_cversion, std::int64_t zxid, std::int64_t time);

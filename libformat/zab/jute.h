@@ -52,6 +52,24 @@ public:
         return std::move(*b);
     }
 
+    // Checks and skips a buffer (or a nullable string) without copying it.
+    void skip_buffer(const char* what) {
+        const std::uint64_t at = m_src.position();
+        const std::int32_t n = i32();
+        if (n == -1) return;
+        check_length(n, at, what);
+        m_src.take(static_cast<std::size_t>(n));
+    }
+
+    // Checks and skips a string that may not be null.
+    void skip_string(const char* what) {
+        const std::uint64_t at = m_src.position();
+        const std::int32_t n = i32();
+        if (n == -1) throw FormatError(fmt::format("{} at offset {} is null", what, at), at);
+        check_length(n, at, what);
+        m_src.take(static_cast<std::size_t>(n));
+    }
+
     // Vector element count; nullopt for a null vector.
     std::optional<std::int32_t> count(const char* what) {
         const std::uint64_t at = m_src.position();

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <memory>
 
 namespace zabra::zab {
@@ -38,6 +39,8 @@ public:
         }
         return produced;
     }
+
+    std::uint64_t consumed() const override { return m_pos; }
 
 private:
     bool next_block() {
@@ -75,7 +78,8 @@ private:
 // byte handed out, which is what ZooKeeper's CheckedInputStream seals.
 class SnapshotStream {
 public:
-    explicit SnapshotStream(ByteSource& src) : m_src(src) {}
+    SnapshotStream(ByteSource& src, const std::function<void(std::uint64_t)>& on_consumed)
+        : m_src(src), m_on_consumed(on_consumed) {}
 
     ByteSpan take(std::size_t n) {
         if (!fill(n)) {
@@ -109,10 +113,16 @@ private:
             if (got == 0) return false;
             m_end += got;
         }
+        if (m_on_consumed && m_src.consumed() >= m_reported + (16u << 20)) {
+            m_reported = m_src.consumed();
+            m_on_consumed(m_reported);
+        }
         return true;
     }
 
     ByteSource& m_src;
+    const std::function<void(std::uint64_t)>& m_on_consumed;
+    std::uint64_t m_reported = 0;
     std::vector<std::uint8_t> m_buf;
     std::size_t m_begin = 0;
     std::size_t m_end = 0;
@@ -257,7 +267,7 @@ SnapshotReadResult read_snapshot(ByteSpan file, SnapshotVisitor& visitor, const 
         case Compression::Gzip: source = make_gzip_source(file); break;
         case Compression::Snappy: source = std::make_unique<XerialSnappySource>(file); break;
         }
-        stream = std::make_unique<SnapshotStream>(*source);
+        stream = std::make_unique<SnapshotStream>(*source, options.on_consumed);
         decode(*stream, options, visitor, result);
     } catch (const TruncatedError& e) {
         result.error = e.what();

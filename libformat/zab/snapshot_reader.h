@@ -5,6 +5,8 @@
 
 #include "libformat/zab/snapshot.h"
 
+#include <functional>
+
 namespace zabra::zab {
 
 class SnapshotVisitor {
@@ -18,6 +20,9 @@ public:
 
 struct SnapshotReadOptions {
     std::uint32_t max_buffer = kDefaultMaxBuffer;
+    // Called now and then with how many input bytes are used up, so the
+    // caller can let go of them (MappedFile::release_before).
+    std::function<void(std::uint64_t)> on_consumed;
 };
 
 struct SnapshotReadResult {

@@ -191,7 +191,158 @@ MultiTxn read_multi(Reader& r, const TxnDecodeOptions& options) {
     return m;
 }
 
+// The same grammar as read_body, skipping instead of building.
+void skip_acls(Reader& r) {
+    auto n = r.count("ACL vector");
+    if (!n) return;
+    for (std::int32_t i = 0; i < *n; ++i) {
+        r.i32();
+        r.skip_string("ACL scheme");
+        r.skip_string("ACL id");
+    }
+}
+
+void skip_create(Reader& r, bool v0) {
+    r.skip_string("path");
+    r.skip_buffer("data");
+    skip_acls(r);
+    r.boolean();
+    if (!v0) r.i32();
+}
+
+void skip_string_vector(Reader& r, const char* what) {
+    auto n = r.count(what);
+    if (!n) return;
+    for (std::int32_t i = 0; i < *n; ++i) r.skip_string(what);
+}
+
+// Returns false for a type decode_txn keeps raw (unknown); throws on damage.
+bool skip_body(std::int32_t type, Reader& r, const TxnDecodeOptions& options, int* bad_op);
+
+bool skip_multi(Reader& r, const TxnDecodeOptions& options, int* bad_op) {
+    auto n = r.count("multi op vector");
+    if (!n) return true;
+    for (std::int32_t i = 0; i < *n; ++i) {
+        const std::int32_t type = r.i32();
+        const std::uint64_t at = r.source().position();
+        const std::int32_t len = r.i32();
+        bool ok = len != -1 && type != op::multi;
+        if (len != -1) {
+            if (len < 0 || static_cast<std::uint32_t>(len) > options.max_buffer) {
+                throw FormatError(fmt::format("multi op data at offset {} has unreasonable length {} (limit {})", at,
+                                              len, options.max_buffer),
+                                  at);
+            }
+            const ByteSpan sub = r.source().take(static_cast<std::size_t>(len));
+            if (ok) {
+                try {
+                    ByteCursor c(sub);
+                    Reader sr(c, options.max_buffer);
+                    ok = skip_body(type, sr, options, nullptr) && c.at_end();
+                } catch (const FormatError&) {
+                    ok = false;
+                }
+            }
+        }
+        if (!ok && bad_op != nullptr && *bad_op < 0) *bad_op = i;
+    }
+    return true;
+}
+
+bool skip_body(std::int32_t type, Reader& r, const TxnDecodeOptions& options, int* bad_op) {
+    switch (type) {
+    case op::createSession:
+    case op::error:
+        r.i32();
+        return true;
+    case op::closeSession:
+        skip_string_vector(r, "paths2Delete");
+        return true;
+    case op::create:
+    case op::create2:
+        skip_create(r, false);
+        return true;
+    case op::createContainer:
+        r.skip_string("path");
+        r.skip_buffer("data");
+        skip_acls(r);
+        r.i32();
+        return true;
+    case op::createTTL:
+        r.skip_string("path");
+        r.skip_buffer("data");
+        skip_acls(r);
+        r.i32();
+        r.i64();
+        return true;
+    case op::delete_:
+    case op::deleteContainer:
+        r.skip_string("path");
+        return true;
+    case op::setData:
+    case op::reconfig:
+        r.skip_string("path");
+        r.skip_buffer("data");
+        r.i32();
+        return true;
+    case op::setACL:
+        r.skip_string("path");
+        skip_acls(r);
+        r.i32();
+        return true;
+    case op::check:
+        r.skip_string("path");
+        r.i32();
+        return true;
+    case op::multi:
+        return skip_multi(r, options, bad_op);
+    default:
+        r.source().rest();
+        return false;
+    }
+}
+
 }  // namespace
+
+TxnCheck check_txn(ByteSpan payload, const TxnDecodeOptions& options) {
+    TxnCheck t;
+    t.header = decode_txn_header(payload);
+    ByteCursor c(payload.subspan(kTxnHeaderSize), kTxnHeaderSize);
+    Reader r(c, options.max_buffer);
+    const std::int32_t type = t.header.type;
+    if (type == op::closeSession) {
+        if (c.remaining() != 0 && c.remaining() != kTxnDigestSize) {
+            skip_string_vector(r, "paths2Delete");
+        } else if (c.remaining() == kTxnDigestSize) {
+            ByteCursor probe(payload.subspan(kTxnHeaderSize), kTxnHeaderSize);
+            Reader pr(probe, options.max_buffer);
+            try {
+                skip_string_vector(pr, "paths2Delete");
+                if (probe.at_end()) c.take(kTxnDigestSize);
+            } catch (const FormatError&) {
+            }
+        }
+    } else if (type == op::create) {
+        try {
+            ByteCursor probe(payload.subspan(kTxnHeaderSize), kTxnHeaderSize);
+            Reader pr(probe, options.max_buffer);
+            skip_create(pr, false);
+            c.take(probe.index());
+        } catch (const TruncatedError&) {
+            skip_create(r, true);
+        }
+    } else {
+        t.unknown_type = !skip_body(type, r, options, &t.bad_op);
+    }
+    if (c.remaining() >= kTxnDigestSize) {
+        TxnDigest d;
+        d.version = r.i32();
+        d.tree_digest = r.i64();
+        t.digest = d;
+    }
+    t.trailing = c.remaining();
+    return t;
+}
 
 std::string op_name(std::int32_t type) {
     const OpInfo* o = find_op(type);

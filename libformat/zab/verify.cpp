@@ -46,7 +46,7 @@ struct SnapshotState {
 
 struct Position {
     std::int64_t zxid;
-    fs::path file;
+    const DataFile* file;  // m_logs does not change while logs are read
     std::uint64_t offset;
     std::uint64_t record;
 };
@@ -160,6 +160,7 @@ private:
         SnapshotVisitor ignore;
         SnapshotReadOptions ro;
         ro.max_buffer = m_o.max_record;
+        ro.on_consumed = [&m](std::uint64_t c) { m->release_before(c); };
         const SnapshotReadResult r = read_snapshot(b, ignore, ro);
         if (r.error) {
             Finding& fd = r.truncated
@@ -224,8 +225,10 @@ private:
         try {
             MappedFile m(m_chosen->file.path);
             SnapshotReadResult r;
-            const Snapshot snap = load_snapshot(m.bytes(), r, {m_o.max_record});
-            m_tree = std::make_unique<DataTree>(DataTree::from_snapshot(snap, m_chosen->file.name.zxid));
+            SnapshotReadOptions ro;
+            ro.max_buffer = m_o.max_record;
+            ro.on_consumed = [&m](std::uint64_t c) { m.release_before(c); };
+            m_tree = std::make_unique<DataTree>(DataTree::load(m.bytes(), m_chosen->file.name.zxid, r, ro));
             m_applied = m_chosen->file.name.zxid;
             const DigestCheck& c = m_tree->load_check();
             if (c.compared) {
@@ -265,12 +268,17 @@ private:
 
         TxnLogRecord rec;
         bool first = true;
+        std::uint64_t released = 0;
         while (reader.next(rec)) {
+            if (rec.offset > released + (32u << 20)) {
+                m->release_before(rec.offset);  // flat memory on large logs
+                released = rec.offset;
+            }
             const auto t = record(f, rec);
-            if (first && t && f.name.zxid >= 0 && t->header.zxid != f.name.zxid) {
+            if (first && t && f.name.zxid >= 0 && t->zxid != f.name.zxid) {
                 Finding& fd = add(Severity::Warning, "log-name-mismatch", f.path,
                                   fmt::format("first txn is {} but the name says {}; ZooKeeper picks logs by name",
-                                              hex(t->header.zxid), hex(f.name.zxid)),
+                                              hex(t->zxid), hex(f.name.zxid)),
                                   "rename the file after its first zxid");
                 fd.offset = rec.offset;
                 fd.record = rec.index;
@@ -314,13 +322,15 @@ private:
         add(Severity::Error, code, f.path, fmt::format("{}; {}", end.detail, why), action).offset = 0;
     }
 
-    // Decodes and checks one record; feeds continuity and replay.
-    std::optional<Txn> record(const DataFile& f, const TxnLogRecord& rec, bool replay = true) {
+    // Checks one record; feeds continuity and replay. Only txns that are
+    // replayed are decoded in full.
+    std::optional<TxnHeader> record(const DataFile& f, const TxnLogRecord& rec, bool replay = true) {
         ++m_r.stats.records;
         m_r.stats.payload_bytes += rec.payload.size();
-        Txn t;
+        const TxnDecodeOptions dopt{m_o.max_record};
+        TxnCheck t;
         try {
-            t = decode_txn(rec.payload, {m_o.max_record});
+            t = check_txn(rec.payload, dopt);
         } catch (const FormatError& e) {
             Finding& fd = add(Severity::Error, "txn-undecodable", f.path,
                               fmt::format("{}; ZooKeeper will not start (it cannot deserialize it)", e.what()),
@@ -336,7 +346,7 @@ private:
             fd.record = rec.index;
             fd.zxid = t.header.zxid;
         };
-        if (std::holds_alternative<RawTxn>(t.body)) {
+        if (t.unknown_type) {
             note(Severity::Error, "txn-unknown-type",
                  fmt::format("txn type {} is unknown; ZooKeeper will not start (\"Unsupported Txn\")", t.header.type),
                  "resync this server from the quorum");
@@ -345,9 +355,12 @@ private:
                  "a standalone check (opcode 13) logged as a txn (ZOOKEEPER-2623); no ZooKeeper version can "
                  "replay it, so the server will not start",
                  "drop this record: it changes no data (zabra repair)");
-        } else if (const auto* mt = std::get_if<MultiTxn>(&t.body); mt != nullptr && mt->ops) {
-            for (std::size_t i = 0; i < mt->ops->size(); ++i) {
-                const SubTxn& op = (*mt->ops)[i];
+        } else if (t.bad_op >= 0) {
+            // Rare: decode in full for the reason.
+            const Txn full = decode_txn(rec.payload, dopt);
+            const auto& ops = *std::get<MultiTxn>(full.body).ops;
+            for (std::size_t i = static_cast<std::size_t>(t.bad_op); i < ops.size(); ++i) {
+                const SubTxn& op = ops[i];
                 if (op.decode_error.empty() && !std::holds_alternative<RawTxn>(op.body)) continue;
                 note(Severity::Error, "txn-undecodable",
                      fmt::format("multi op {} (type {}) does not decode: {}", i, op.type,
@@ -355,15 +368,16 @@ private:
                      "resync this server from the quorum");
             }
         }
-        if (!t.trailing.empty()) {
+        if (t.trailing != 0) {
             note(Severity::Warning, "txn-trailing-bytes",
-                 fmt::format("{} bytes after the body that are not a digest; ZooKeeper ignores them",
-                             t.trailing.size()),
+                 fmt::format("{} bytes after the body that are not a digest; ZooKeeper ignores them", t.trailing),
                  "none needed; a writer other than ZooKeeper may have made this record");
         }
         follow(t.header.zxid, f, rec);
-        if (replay) apply(t, f, rec);
-        return t;
+        if (replay && m_tree && !m_replay_stopped && t.header.zxid > m_applied) {
+            apply(decode_txn(rec.payload, dopt), f, rec);
+        }
+        return t.header;
     }
 
     void damaged(const DataFile& f, TxnLogReader& reader, const LogEnd& end, bool newest) {
@@ -414,8 +428,8 @@ private:
             while (reader.next(rec)) {
                 if (auto t = record(f, rec, /*replay=*/false)) {
                     ++hidden;
-                    if (!hidden_first) hidden_first = t->header.zxid;
-                    hidden_last = t->header.zxid;
+                    if (!hidden_first) hidden_first = t->zxid;
+                    hidden_last = t->zxid;
                 }
             }
         }
@@ -437,7 +451,7 @@ private:
         if (!m_r.stats.first_zxid) m_r.stats.first_zxid = zxid;
         m_r.stats.last_zxid = std::max(m_r.stats.last_zxid.value_or(zxid), zxid);
         m_damage_zxid_hint = zxid;
-        const Position here{zxid, f.path, rec.offset, rec.index};
+        const Position here{zxid, &f, rec.offset, rec.index};
         if (m_chosen != nullptr && !m_first_after_snapshot && zxid > m_chosen->file.name.zxid) {
             m_first_after_snapshot = here;
         }
@@ -452,7 +466,7 @@ private:
         if (zxid <= prev.zxid) {
             Finding& fd = add(Severity::Error, "zxid-backwards", f.path,
                               fmt::format("zxid {} after {} ({}); ZooKeeper logs an error and replays it anyway",
-                                          hex(zxid), hex(prev.zxid), prev.file.filename().string()),
+                                          hex(zxid), hex(prev.zxid), prev.file->path.filename().string()),
                               "look for a duplicated or misnamed log file");
             fd.offset = rec.offset;
             fd.record = rec.index;
@@ -487,11 +501,11 @@ private:
                               ? fmt::format("txns {}..{} are missing (the log goes from {} in {} to {}); ZooKeeper "
                                             "starts without them and without a word",
                                             hex(prev.zxid + 1), hex(zxid - 1), hex(prev.zxid),
-                                            prev.file.filename().string(), hex(zxid))
+                                            prev.file->path.filename().string(), hex(zxid))
                               : fmt::format("epoch {} starts at counter {} after {} in {}: txns {}..{} of the new "
                                             "epoch are missing",
                                             zxid_epoch(zxid), zxid_counter(zxid), hex(prev.zxid),
-                                            prev.file.filename().string(), hex(zxid & ~0xffffffffll) + "+1",
+                                            prev.file->path.filename().string(), hex(zxid & ~0xffffffffll) + "+1",
                                             hex(zxid - 1)),
                           "find the missing log file, or resync this server from the quorum");
         fd.offset = rec.offset;
@@ -503,7 +517,7 @@ private:
         if (m_chosen == nullptr) return;
         const std::int64_t s = m_chosen->file.name.zxid;
         if (!m_first_after_snapshot || zxid_follows(s, m_first_after_snapshot->zxid)) return;
-        Finding& fd = add(Severity::Error, "snapshot-not-covered", m_first_after_snapshot->file,
+        Finding& fd = add(Severity::Error, "snapshot-not-covered", m_first_after_snapshot->file->path,
                           fmt::format("ZooKeeper loads {} and needs the txns after {}, but the logs go on only at {}: "
                                       "everything in between is lost",
                                       m_chosen->file.path.filename().string(), hex(s),

@@ -3,6 +3,7 @@
 //    file and at the end of the last record, record indexes contiguous, with
 //    a damaged record counted as one when reading resumes after it; a resume
 //    offset lies after the damage and really starts a valid record);
+//  - check_txn agrees with decode_txn on every payload (verify relies on it);
 //  - decode_txn on every record either succeeds or throws FormatError (any
 //    other exception escapes to libFuzzer and is reported);
 //  - encode_txn is stable: encode(decode(encode(t))) == encode(t);
@@ -56,7 +57,7 @@ void check_end(const TxnLogReader& reader, std::uint64_t size, std::uint64_t ind
     if (end.intact_over_limit) FUZZ_CHECK(end.cause == EndCause::LengthOverLimit);
 }
 
-void check_txn(const Txn& t, DataTree& tree) {
+void roundtrip_and_apply(const Txn& t, DataTree& tree) {
     const std::string e1 = encode_txn(t);
     Txn again;
     try {
@@ -73,14 +74,38 @@ void check_txn(const Txn& t, DataTree& tree) {
     (void)tree.digest();
 }
 
+// check_txn (verify's allocation-free walk) must agree with decode_txn.
+void check_agrees(ByteSpan payload, const std::optional<Txn>& t) {
+    std::optional<TxnCheck> c;
+    try {
+        c = check_txn(payload, {kMaxRecord});
+    } catch (const FormatError&) {
+    }
+    FUZZ_CHECK(c.has_value() == t.has_value());
+    if (!t) return;
+    FUZZ_CHECK(c->header == t->header);
+    FUZZ_CHECK(c->digest == t->digest);
+    FUZZ_CHECK(c->trailing == t->trailing.size());
+    FUZZ_CHECK(c->unknown_type == std::holds_alternative<RawTxn>(t->body));
+    int bad = -1;
+    if (const auto* m = std::get_if<MultiTxn>(&t->body); m != nullptr && m->ops) {
+        for (std::size_t i = 0; i < m->ops->size() && bad < 0; ++i) {
+            const auto& op = (*m->ops)[i];
+            if (!op.decode_error.empty() || std::holds_alternative<RawTxn>(op.body)) bad = static_cast<int>(i);
+        }
+    }
+    FUZZ_CHECK(c->bad_op == bad);
+}
+
 void decode_and_check(ByteSpan payload, DataTree& tree) {
     std::optional<Txn> t;
     try {
         t = decode_txn(payload, {kMaxRecord});
     } catch (const FormatError&) {
-        return;  // damage inside a payload is a decode error, nothing more
+        // damage inside a payload is a decode error, nothing more
     }
-    check_txn(*t, tree);  // outside the try: nothing here may throw at all
+    check_agrees(payload, t);
+    if (t) roundtrip_and_apply(*t, tree);  // outside the try: nothing here may throw at all
 }
 
 }  // namespace
