@@ -159,9 +159,10 @@ public:
 
     bool limit_reached() const { return m_o.limit != 0 && m_count >= m_o.limit; }
 
-    zab::TxnLogReaderOptions reader_options() const {
+    zab::TxnLogReaderOptions reader_options(const MappedFile* file = nullptr) const {
         zab::TxnLogReaderOptions ro;
         if (m_o.max_record != 0) ro.max_record = m_o.max_record;
+        ro.extents = file;  // zero scans skip the preallocated hole
         return ro;
     }
 
@@ -180,12 +181,12 @@ public:
 
     void log(const fs::path& path, const MappedFile& mapped) {
         const std::string file = path.string();
-        zab::TxnLogReader reader(mapped.bytes(), reader_options());
+        zab::TxnLogReader reader(mapped.bytes(), reader_options(&mapped));
         m_p.begin_log(file, reader);
         zab::TxnLogRecord rec;
         std::uint64_t released = 0;
         while (!limit_reached() && reader.next(rec)) {
-            if (rec.offset > released + (32u << 20)) {
+            if (rec.offset > released + (4u << 20)) {
                 mapped.release_before(rec.offset);
                 released = rec.offset;
             }
@@ -211,7 +212,14 @@ public:
         zab::SnapshotReadOptions ro;
         if (m_o.max_record != 0) ro.max_buffer = m_o.max_record;
         ro.on_consumed = [&mapped](std::uint64_t c) { mapped.release_before(c); };
-        m_p.begin_snapshot(path.string());
+        std::optional<std::uint64_t> count;
+        if (m_p.needs_node_count()) {
+            struct Count final : zab::SnapshotVisitor {
+                bool wants_nodes() const override { return false; }
+            } counter;
+            count = zab::read_snapshot(mapped.bytes(), counter, ro).nodes;
+        }
+        m_p.begin_snapshot(path.string(), count);
         const auto result = zab::read_snapshot(mapped.bytes(), forward, ro);
         m_p.end_snapshot(path.string(), result);
         if (!result.ok()) m_outcome = Outcome::DataDamage;
@@ -265,7 +273,7 @@ public:
         // Skip what was printed already: start after the last valid record.
         {
             MappedFile m(current);
-            zab::TxnLogReader r(m.bytes(), reader_options());
+            zab::TxnLogReader r(m.bytes(), reader_options(&m));
             zab::TxnLogRecord rec;
             while (r.next(rec)) {
                 pos = rec.offset + rec.size();
@@ -279,7 +287,7 @@ public:
             bool clean_end = false;
             {
                 MappedFile m(current);
-                zab::TxnLogReader r(m.bytes(), reader_options());
+                zab::TxnLogReader r(m.bytes(), reader_options(&m));
                 if (r.header_status() == zab::HeaderStatus::Ok) {
                     if (announce) m_p.begin_log(current.string(), r);
                     announce = false;

@@ -44,7 +44,9 @@ namespace {
 // Adds a log's txns; false if the log is damaged (what came before still counts).
 bool add_log(const fs::path& path, zab::LogStats& s) {
     MappedFile m(path);
-    zab::TxnLogReader r(m.bytes());
+    zab::TxnLogReaderOptions ro;
+    ro.extents = &m;
+    zab::TxnLogReader r(m.bytes(), ro);
     zab::TxnLogRecord rec;
     bool ok = true;
     while (r.next(rec)) {

@@ -48,7 +48,19 @@ MappedFile::MappedFile(const std::filesystem::path& path) : m_path(path) {
         ::madvise(p, m_size, MADV_SEQUENTIAL);
         m_data = static_cast<const std::uint8_t*>(p);
     }
-    ::close(fd);
+    m_fd = fd;
+}
+
+std::uint64_t MappedFile::next_data(std::uint64_t from) const {
+    if (from >= m_size) return m_size;
+    const off_t r = ::lseek(m_fd, static_cast<off_t>(from), SEEK_DATA);
+    return r < 0 ? (errno == ENXIO ? m_size : from) : std::min<std::uint64_t>(static_cast<std::uint64_t>(r), m_size);
+}
+
+std::uint64_t MappedFile::next_hole(std::uint64_t from) const {
+    if (from >= m_size) return m_size;
+    const off_t r = ::lseek(m_fd, static_cast<off_t>(from), SEEK_HOLE);
+    return r < 0 ? m_size : std::min<std::uint64_t>(static_cast<std::uint64_t>(r), m_size);
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept

@@ -9,13 +9,25 @@
 
 namespace zabra {
 
-class MappedFile {
+// Which ranges of a file can hold data; the rest are holes (zeros that are not
+// on disk). ZooKeeper preallocates logs by writing one byte at the end, so a
+// 64 MiB log is mostly hole, and scanning it for non-zero bytes need not read it.
+class FileExtents {
+public:
+    virtual ~FileExtents() = default;
+    // The first offset >= from that may hold data, or the file size.
+    virtual std::uint64_t next_data(std::uint64_t from) const = 0;
+    // The first offset >= from that starts a hole (or the file size).
+    virtual std::uint64_t next_hole(std::uint64_t from) const = 0;
+};
+
+class MappedFile final : public FileExtents {
 public:
     // Throws std::system_error (with the path in the message) when the file
     // cannot be opened or mapped.
     explicit MappedFile(const std::filesystem::path& path);
     ~MappedFile();
-    MappedFile(MappedFile&& other) noexcept;
+    MappedFile(MappedFile&& other) noexcept;  // NOLINT
     MappedFile& operator=(MappedFile&&) = delete;
     MappedFile(const MappedFile&) = delete;
 
@@ -28,10 +40,14 @@ public:
     // size. They stay readable (they are read back from the file if needed).
     void release_before(std::uint64_t offset) const;
 
+    std::uint64_t next_data(std::uint64_t from) const override;
+    std::uint64_t next_hole(std::uint64_t from) const override;
+
 private:
     std::filesystem::path m_path;
     const std::uint8_t* m_data = nullptr;
     std::size_t m_size = 0;
+    int m_fd = -1;  // kept for SEEK_DATA / SEEK_HOLE
 };
 
 // Whole file into memory (small files: epochs, tests).

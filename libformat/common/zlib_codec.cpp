@@ -34,6 +34,10 @@ std::uint32_t crc32_update(std::uint32_t crc, ByteSpan data) {
     return static_cast<std::uint32_t>(c);
 }
 
+std::uint32_t crc32_concat(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b) {
+    return static_cast<std::uint32_t>(::crc32_combine(crc_a, crc_b, static_cast<z_off_t>(len_b)));
+}
+
 namespace {
 
 class GzipSource final : public ByteSource {

@@ -17,6 +17,8 @@ std::uint32_t adler32_reference(std::uint32_t adler, ByteSpan data);  // zlib's,
 constexpr std::uint32_t kAdler32Initial = 1;
 
 std::uint32_t crc32_update(std::uint32_t crc, ByteSpan data);
+// CRC-32 of A followed by B, from CRC-32(A), CRC-32(B) and B's length.
+std::uint32_t crc32_concat(std::uint32_t crc_a, std::uint32_t crc_b, std::uint64_t len_b);
 
 // Decompresses one gzip member from `compressed`. The gzip CRC-32 and size
 // trailer are checked; trailing bytes after the member are an error.

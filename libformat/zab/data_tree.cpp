@@ -48,18 +48,45 @@ void DataTree::unhash(const std::string& path, DataNode& n) {
 }
 
 void DataTree::rehash(const std::string& path, DataNode& n) {
-    n.digest = node_digest(path, n.data, n.stat);
+    // node digest = CRC-32(path, data, stat block), put together from the
+    // kept CRC-32(path, data) so data need not be kept or hashed again.
+    const StatPersisted& st = n.stat;
+    std::uint8_t block[kStatPersistedSize];
+    std::uint8_t* p = block;
+    auto put64 = [&p](std::int64_t v) {
+        for (int i = 7; i >= 0; --i) *p++ = static_cast<std::uint8_t>(static_cast<std::uint64_t>(v) >> (8 * i));
+    };
+    auto put32 = [&p](std::int32_t v) {
+        for (int i = 3; i >= 0; --i) *p++ = static_cast<std::uint8_t>(static_cast<std::uint32_t>(v) >> (8 * i));
+    };
+    put64(st.czxid);
+    put64(st.mzxid);
+    put64(st.pzxid);
+    put64(st.ctime);
+    put64(st.mtime);
+    put32(st.version);
+    put32(st.cversion);
+    put32(st.aversion);
+    put64(st.ephemeral_owner);
+    n.digest = crc32_concat(n.path_data_crc, crc32_update(0, {block, kStatPersistedSize}), kStatPersistedSize);
     if (!digest_excluded(path)) m_digest += n.digest;
 }
 
-DataTree::DataTree() {
+void DataTree::set_data(const std::string& path, DataNode& n, const Buffer& data) {
+    std::uint32_t crc = crc32_update(0, as_bytes(path == "/" ? std::string_view() : std::string_view(path)));
+    if (data) crc = crc32_update(crc, as_bytes(*data));
+    n.path_data_crc = crc;
+    if (m_keep_data) n.data = data;
+}
+
+DataTree::DataTree(bool keep_data) : m_keep_data(keep_data) {
     auto add = [&](const std::string& path, std::int64_t acl) {
         DataNode n;
-        n.data = std::string();
         n.acl = acl;
         auto& slot = m_nodes[path] = std::move(n);
+        set_data(path, slot, std::string());
         rehash(path, slot);
-        if (!path.empty()) m_nodes[parent_path(path)].children.insert(child_name(path));
+        if (!path.empty() && m_keep_data) m_nodes[parent_path(path)].add_child(child_name(path));
     };
     add("", kOpenAclId);
     add("/zookeeper", kOpenAclId);
@@ -94,13 +121,13 @@ void DataTree::load_node(const SnapshotNode& sn) {
         if (it == m_nodes.end()) {
             throw FormatError("Invalid Datatree, unable to find parent " + parent + " of path " + sn.path, sn.offset);
         }
-        it->second.children.insert(child_name(sn.path));
+        if (m_keep_data) it->second.add_child(child_name(sn.path));
     }
     DataNode n;
-    n.data = sn.data;
     n.acl = sn.acl;
     n.stat = sn.stat;
     auto& slot = m_nodes[sn.path] = std::move(n);
+    set_data(sn.path, slot, sn.data);
     rehash(sn.path, slot);
     if (sn.stat.ephemeral_owner > 0) m_ephemerals[sn.stat.ephemeral_owner].insert(sn.path);
 }
@@ -119,7 +146,7 @@ void DataTree::end_load(const SnapshotTrailer& trailer, std::int64_t name_zxid) 
 }
 
 DataTree DataTree::from_snapshot(const Snapshot& snap, std::int64_t name_zxid) {
-    DataTree t;
+    DataTree t(true);
     t.begin_load();
     for (const auto& a : snap.acls) t.load_acl(a);
     for (const auto& s : snap.sessions) t.m_sessions[s.id] = s.timeout;
@@ -129,7 +156,7 @@ DataTree DataTree::from_snapshot(const Snapshot& snap, std::int64_t name_zxid) {
 }
 
 DataTree DataTree::load(ByteSpan file, std::int64_t name_zxid, SnapshotReadResult& result,
-                        const SnapshotReadOptions& options) {
+                        const SnapshotReadOptions& options, bool keep_data) {
     struct Loader final : SnapshotVisitor {
         DataTree& t;
         explicit Loader(DataTree& tt) : t(tt) {}
@@ -137,7 +164,7 @@ DataTree DataTree::load(ByteSpan file, std::int64_t name_zxid, SnapshotReadResul
         void on_acl(const SnapshotAcl& a) override { t.load_acl(a); }
         void on_node(const SnapshotNode& n) override { t.load_node(n); }
     };
-    DataTree t;
+    DataTree t(keep_data);
     t.begin_load();
     Loader loader(t);
     result = read_snapshot(file, loader, options);
@@ -177,15 +204,15 @@ std::int32_t DataTree::create_node(const std::string& path, const Buffer& data, 
         parent.stat.cversion = parent_cversion;
         parent.stat.pzxid = zxid;
     }
-    parent.children.insert(child_name(path));
+    if (m_keep_data) parent.add_child(child_name(path));
     rehash(pit->first, parent);
     DataNode n;
-    n.data = data;
     n.acl = acl_id;
     n.stat.czxid = n.stat.mzxid = n.stat.pzxid = zxid;
     n.stat.ctime = n.stat.mtime = time;
     n.stat.ephemeral_owner = owner;
     auto& slot = m_nodes[path] = std::move(n);
+    set_data(path, slot, data);
     rehash(path, slot);
     if (owner > 0) m_ephemerals[owner].insert(path);
     return err::ok;
@@ -197,7 +224,7 @@ std::int32_t DataTree::delete_node(const std::string& path, std::int64_t zxid) {
     if (pit == m_nodes.end()) return err::no_node;
     DataNode& parent = pit->second;
     unhash(pit->first, parent);
-    parent.children.erase(child_name(path));
+    if (m_keep_data && parent.children) parent.children->erase(child_name(path));
     if (zxid > parent.stat.pzxid) parent.stat.pzxid = zxid;
     rehash(pit->first, parent);
     auto it = m_nodes.find(path);
@@ -268,7 +295,7 @@ std::int32_t DataTree::apply_body(const TxnHeader& h, const TxnBody& body) {
         if (it == m_nodes.end()) return err::no_node;
         DataNode& n = it->second;
         unhash(it->first, n);
-        n.data = b.data;
+        set_data(it->first, n, b.data);
         n.stat.mtime = h.time;
         n.stat.mzxid = zxid;
         n.stat.version = b.version;

@@ -11,6 +11,7 @@
 #include "libformat/zab/snapshot_reader.h"
 
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -33,10 +34,16 @@ constexpr std::int32_t node_exists = -110;
 std::uint32_t node_digest(std::string_view path, const Buffer& data, const StatPersisted& stat);
 
 struct DataNode {
-    Buffer data;
+    Buffer data;  // not kept by a digest-only tree
     std::int64_t acl = kOpenAclId;
     StatPersisted stat;
-    std::set<std::string> children;  // child names
+    // Child names; allocated on first use, never by a digest-only tree.
+    std::unique_ptr<std::set<std::string>> children;
+    void add_child(std::string name) {
+        if (!children) children = std::make_unique<std::set<std::string>>();
+        children->insert(std::move(name));
+    }
+    std::uint32_t path_data_crc = 0;  // CRC-32 of path and data: the digest follows from it and the stat
     std::uint32_t digest = 0;
 };
 
@@ -55,8 +62,10 @@ struct DigestCheck {
 class DataTree {
 public:
     // The tree of a fresh server: "", /zookeeper, /zookeeper/quota and the
-    // read-only /zookeeper/config.
-    DataTree();
+    // read-only /zookeeper/config. A digest-only tree (keep_data false) keeps
+    // no node data and no child lists, only what the digest needs: a fraction
+    // of the memory, for verify's replay.
+    explicit DataTree(bool keep_data = true);
 
     // Loads a snapshot. Throws FormatError when a node's parent is missing.
     // `name_zxid` is the zxid in the file name; replay continues after it.
@@ -66,7 +75,7 @@ public:
     // Throws FormatError for a bad tree; a read error or seal mismatch is in
     // `result` (check result.ok()).
     static DataTree load(ByteSpan snapshot_file, std::int64_t name_zxid, SnapshotReadResult& result,
-                         const SnapshotReadOptions& options = {});
+                         const SnapshotReadOptions& options = {}, bool keep_data = true);
 
     ApplyResult apply(const Txn& txn);
 
@@ -103,7 +112,9 @@ private:
     // preChange/postChange.
     void unhash(const std::string& path, DataNode& n);
     void rehash(const std::string& path, DataNode& n);
+    void set_data(const std::string& path, DataNode& n, const Buffer& data);
 
+    bool m_keep_data = true;
     std::unordered_map<std::string, DataNode> m_nodes;
     std::map<std::int64_t, std::vector<Acl>> m_acls;
     std::int64_t m_next_acl = 0;

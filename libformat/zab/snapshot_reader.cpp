@@ -113,7 +113,7 @@ private:
             if (got == 0) return false;
             m_end += got;
         }
-        if (m_on_consumed && m_src.consumed() >= m_reported + (16u << 20)) {
+        if (m_on_consumed && m_src.consumed() >= m_reported + (4u << 20)) {
             m_reported = m_src.consumed();
             m_on_consumed(m_reported);
         }
@@ -190,11 +190,30 @@ void decode(SnapshotStream& s, const SnapshotReadOptions& options, SnapshotVisit
         ++result.acls;
     }
 
-    for (;;) {
+    if (!visitor.wants_nodes()) {
+        for (;;) {
+            const std::uint64_t at = s.position();
+            const std::int32_t len = r.i32();
+            if (len < 0 || static_cast<std::uint32_t>(len) > options.max_buffer) {
+                throw FormatError(fmt::format("node path at offset {} has unreasonable length {} (limit {})", at, len,
+                                              options.max_buffer),
+                                  at);
+            }
+            const ByteSpan path = s.take(static_cast<std::size_t>(len));
+            if (len == 1 && path[0] == '/') break;
+            r.skip_buffer("node data");
+            s.take(8 + kStatPersistedSize);  // acl id, StatPersisted
+            ++result.nodes;
+        }
+    }
+    for (bool more = visitor.wants_nodes(); more;) {
         SnapshotNode node;
         node.offset = s.position();
         node.path = r.string("node path");
-        if (node.path == "/") break;
+        if (node.path == "/") {
+            more = false;
+            break;
+        }
         node.data = r.buffer("node data");
         node.acl = r.i64();
         StatPersisted& st = node.stat;

@@ -16,6 +16,9 @@ public:
     virtual void on_session(const SnapshotSession&) {}
     virtual void on_acl(const SnapshotAcl&) {}
     virtual void on_node(const SnapshotNode&) {}
+    // False: nodes are checked and counted but not built (no allocation);
+    // on_node is not called.
+    virtual bool wants_nodes() const { return true; }
 };
 
 struct SnapshotReadOptions {

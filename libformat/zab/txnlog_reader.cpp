@@ -43,7 +43,7 @@ TxnLogReader::TxnLogReader(ByteSpan file, TxnLogReaderOptions options) : m_file(
         m_header_status = HeaderStatus::BadMagic;
         m_pos = 0;
         finish(LogEndKind::Damaged, EndCause::BadHeader,
-               all_zero(file) ? fmt::format("all {} bytes are zero: the header never reached the disk", file.size())
+               zero_from(0) ? fmt::format("all {} bytes are zero: the header never reached the disk", file.size())
                               : fmt::format("bad magic 0x{:08x} (want 0x{:08x} \"ZKLG\")", m_header.magic, kTxnLogMagic));
     }
 }
@@ -94,9 +94,32 @@ std::optional<std::uint64_t> TxnLogReader::find_resume(std::uint64_t from, bool&
     return std::nullopt;
 }
 
+bool TxnLogReader::zero_from(std::uint64_t from) const {
+    const std::uint64_t size = m_file.size();
+    if (m_options.extents == nullptr) return all_zero(m_file.subspan(std::min(from, size)));
+    for (std::uint64_t at = m_options.extents->next_data(from); at < size;) {
+        const std::uint64_t hole = std::max(m_options.extents->next_hole(at), at + 1);
+        if (!all_zero(m_file.subspan(at, std::min(hole, size) - at))) return false;
+        at = m_options.extents->next_data(hole);
+    }
+    return true;
+}
+
+std::uint64_t TxnLogReader::nonzero_from(std::uint64_t from) const {
+    const std::uint64_t size = m_file.size();
+    if (m_options.extents == nullptr) return count_nonzero(m_file.subspan(std::min(from, size)));
+    std::uint64_t n = 0;
+    for (std::uint64_t at = m_options.extents->next_data(from); at < size;) {
+        const std::uint64_t hole = std::max(m_options.extents->next_hole(at), at + 1);
+        n += count_nonzero(m_file.subspan(at, std::min(hole, size) - at));
+        at = m_options.extents->next_data(hole);
+    }
+    return n;
+}
+
 void TxnLogReader::classify_damage(EndCause cause, std::uint64_t damage_end, std::string detail) {
     damage_end = std::min<std::uint64_t>(damage_end, m_file.size());
-    const std::uint64_t nonzero = count_nonzero(m_file.subspan(damage_end));
+    const std::uint64_t nonzero = nonzero_from(damage_end);
     const bool tolerated_at_tail = cause == EndCause::BadEndOfRecord || cause == EndCause::PastEndOfFile ||
                                    cause == EndCause::PartialPrefix || cause == EndCause::ZeroLength;
     if (nonzero == 0 && tolerated_at_tail) {
@@ -119,7 +142,7 @@ bool TxnLogReader::next(TxnLogRecord& record) {
         return false;
     }
     if (left < kRecordPrefixSize) {
-        if (all_zero(m_file.subspan(m_pos))) {
+        if (zero_from(m_pos)) {
             finish(LogEndKind::Clean, EndCause::None, "zero padding to end of file");
         } else {
             classify_damage(EndCause::PartialPrefix, size,
@@ -132,8 +155,7 @@ bool TxnLogReader::next(TxnLogRecord& record) {
     const std::int32_t len = static_cast<std::int32_t>(load_be32(p + 8));
 
     if (len == 0) {
-        const ByteSpan after = m_file.subspan(m_pos + kRecordPrefixSize);
-        if (all_zero(after)) {
+        if (zero_from(m_pos + kRecordPrefixSize)) {
             if (crc == 0) {
                 finish(LogEndKind::Clean, EndCause::None, "zero length: end of data in preallocated space");
             } else {

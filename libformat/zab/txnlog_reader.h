@@ -5,6 +5,7 @@
 #pragma once
 
 #include "libformat/common/bytes.h"
+#include "libformat/common/mapped_file.h"
 #include "libformat/zab/jute.h"
 #include "libformat/zab/txnlog_format.h"
 
@@ -82,6 +83,8 @@ struct TxnLogReaderOptions {
     // Bytes the resume search may checksum before it gives up, so no input
     // makes it quadratic.
     std::uint64_t resume_search_budget = 1ull << 30;
+    // Where the file has holes, so zero scans skip them (e.g. a MappedFile).
+    const FileExtents* extents = nullptr;
 };
 
 class TxnLogReader {
@@ -103,6 +106,9 @@ private:
     void finish(LogEndKind kind, EndCause cause, std::string detail);
     void classify_damage(EndCause cause, std::uint64_t damage_end, std::string detail);
     std::optional<std::uint64_t> find_resume(std::uint64_t from, bool& incomplete) const;
+    // Zero checks over [from, end of file), reading only the data extents.
+    bool zero_from(std::uint64_t from) const;
+    std::uint64_t nonzero_from(std::uint64_t from) const;
     bool record_is_valid_at(std::uint64_t at, std::uint64_t& budget) const;
 
     ByteSpan m_file;

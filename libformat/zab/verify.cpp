@@ -157,7 +157,9 @@ private:
                             compression_name(content), compression_name(f.name.name_compression)),
                 "rename it to match its content, or move it aside");
         }
-        SnapshotVisitor ignore;
+        struct SealsOnly final : SnapshotVisitor {
+            bool wants_nodes() const override { return false; }
+        } ignore;
         SnapshotReadOptions ro;
         ro.max_buffer = m_o.max_record;
         ro.on_consumed = [&m](std::uint64_t c) { m->release_before(c); };
@@ -228,7 +230,9 @@ private:
             SnapshotReadOptions ro;
             ro.max_buffer = m_o.max_record;
             ro.on_consumed = [&m](std::uint64_t c) { m.release_before(c); };
-            m_tree = std::make_unique<DataTree>(DataTree::load(m.bytes(), m_chosen->file.name.zxid, r, ro));
+            // Digest only: the replay needs no data, and the tree may be large.
+            m_tree = std::make_unique<DataTree>(
+                DataTree::load(m.bytes(), m_chosen->file.name.zxid, r, ro, /*keep_data=*/false));
             m_applied = m_chosen->file.name.zxid;
             const DigestCheck& c = m_tree->load_check();
             if (c.compared) {
@@ -263,6 +267,7 @@ private:
         }
         TxnLogReaderOptions ro;
         ro.max_record = m_o.max_record;
+        ro.extents = m.get();
         TxnLogReader reader(m->bytes(), ro);
         if (reader.header_status() != HeaderStatus::Ok) return bad_header(f, reader, newest);
 
@@ -270,7 +275,7 @@ private:
         bool first = true;
         std::uint64_t released = 0;
         while (reader.next(rec)) {
-            if (rec.offset > released + (32u << 20)) {
+            if (rec.offset > released + (4u << 20)) {
                 m->release_before(rec.offset);  // flat memory on large logs
                 released = rec.offset;
             }

@@ -137,7 +137,7 @@ public:
         m_out << line << "}\n";
     }
 
-    void begin_snapshot(const std::string& file) override { m_file = file; }
+    void begin_snapshot(const std::string& file, std::optional<std::uint64_t>) override { m_file = file; }
 
     void session(const zab::SnapshotSession& s) override {
         m_out << fmt::format("{{\"record\":\"session\",\"file\":{},\"session\":{},\"timeout\":{}}}\n",

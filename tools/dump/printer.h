@@ -8,6 +8,7 @@
 #include "libformat/zab/txnlog_reader.h"
 
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -31,7 +32,10 @@ public:
     virtual void undecodable(const std::string& file, const zab::TxnLogRecord& record, const std::string& why) = 0;
     virtual void end_log(const std::string& file, const zab::LogEnd& end) = 0;
 
-    virtual void begin_snapshot(const std::string& file) = 0;
+    // A format that prints the node count before the nodes says so, and then
+    // gets the count (from a quick first pass) in begin_snapshot.
+    virtual bool needs_node_count() const { return false; }
+    virtual void begin_snapshot(const std::string& file, std::optional<std::uint64_t> node_count = std::nullopt) = 0;
     virtual void session(const zab::SnapshotSession& s) = 0;
     virtual void acl(const zab::SnapshotAcl& a) = 0;
     virtual void node(const zab::SnapshotNode& n) = 0;

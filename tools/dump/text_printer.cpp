@@ -117,7 +117,7 @@ public:
         m_out << line << '\n';
     }
 
-    void begin_snapshot(const std::string& file) override { m_out << fmt::format("# snapshot {}\n", file); }
+    void begin_snapshot(const std::string& file, std::optional<std::uint64_t>) override { m_out << fmt::format("# snapshot {}\n", file); }
 
     void session(const zab::SnapshotSession& s) override {
         m_out << fmt::format("session {} timeout {}\n", hex_id(s.id), s.timeout);

@@ -282,32 +282,39 @@ public:
         }
     }
 
-    void begin_snapshot(const std::string&) override {
-        m_nodes.clear();
+    bool needs_node_count() const override { return true; }
+
+    void begin_snapshot(const std::string&, std::optional<std::uint64_t> node_count) override {
         m_sessions.clear();
         m_owners.clear();
-        m_count = 0;
         m_max_zxid = 0;
+        m_started = false;
+        m_count = node_count.value_or(0);
     }
 
     void session(const zab::SnapshotSession& s) override { m_sessions.push_back(s); }
     void acl(const zab::SnapshotAcl&) override {}
 
     void node(const zab::SnapshotNode& n) override {
+        if (!m_started) {
+            // SnapshotFormatter's count includes the "/" alias of the root.
+            m_out << fmt::format("ZNode Details (count={}):\n", m_count + 1);
+            m_started = true;
+        }
         const auto& s = n.stat;
         const bool utc = m_options.utc;
-        m_nodes += fmt::format("----\n{}\n", n.path.empty() ? "/" : java_utf8(n.path));
-        m_nodes += fmt::format("  cZxid = {}\n  ctime = {}\n", java_hex16(s.czxid), java_date(s.ctime, utc));
-        m_nodes += fmt::format("  mZxid = {}\n  mtime = {}\n", java_hex16(s.mzxid), java_date(s.mtime, utc));
-        m_nodes += fmt::format("  pZxid = {}\n  cversion = {}\n  dataVersion = {}\n  aclVersion = {}\n",
-                               java_hex16(s.pzxid), s.cversion, s.version, s.aversion);
-        m_nodes += fmt::format("  ephemeralOwner = {}\n", java_hex16(s.ephemeral_owner));
+        std::string b = fmt::format("----\n{}\n", n.path.empty() ? "/" : java_utf8(n.path));
+        b += fmt::format("  cZxid = {}\n  ctime = {}\n", java_hex16(s.czxid), java_date(s.ctime, utc));
+        b += fmt::format("  mZxid = {}\n  mtime = {}\n", java_hex16(s.mzxid), java_date(s.mtime, utc));
+        b += fmt::format("  pZxid = {}\n  cversion = {}\n  dataVersion = {}\n  aclVersion = {}\n",
+                         java_hex16(s.pzxid), s.cversion, s.version, s.aversion);
+        b += fmt::format("  ephemeralOwner = {}\n", java_hex16(s.ephemeral_owner));
         if (m_options.data == DataStyle::None) {
-            m_nodes += fmt::format("  dataLength = {}\n", n.data ? n.data->size() : 0);
+            b += fmt::format("  dataLength = {}\n", n.data ? n.data->size() : 0);
         } else {
-            m_nodes += fmt::format("  data = {}\n", n.data ? base64(*n.data) : "");
+            b += fmt::format("  data = {}\n", n.data ? base64(*n.data) : "");
         }
-        ++m_count;
+        m_out << b;
         m_max_zxid = std::max({m_max_zxid, s.mzxid, s.pzxid});
         ++m_owners[s.ephemeral_owner];
     }
@@ -317,7 +324,8 @@ public:
             m_out << fmt::format("Exception reading {}: {}\n", file, *r.error);
             return;
         }
-        m_out << fmt::format("ZNode Details (count={}):\n", m_count + 1) << m_nodes << "----\n";
+        if (!m_started) m_out << fmt::format("ZNode Details (count={}):\n", m_count + 1);
+        m_out << "----\n";
         m_out << "Session Details (sid, timeout, ephemeralCount):\n";
         for (const auto& s : m_sessions) {
             m_out << fmt::format("{}, {}, {}\n", java_hex16(s.id), s.timeout, m_owners[s.id]);
@@ -331,10 +339,10 @@ public:
 private:
     std::ostream& m_out;
     PrintOptions m_options;
-    std::string m_nodes;
     std::vector<zab::SnapshotSession> m_sessions;
     std::map<std::int64_t, std::int64_t> m_owners;
-    std::int64_t m_count = 0;
+    std::uint64_t m_count = 0;
+    bool m_started = false;
     std::int64_t m_max_zxid = 0;
 };
 
