@@ -2,28 +2,67 @@
 
 #include <fmt/format.h>
 
+#include <climits>
 #include <ctime>
 
 namespace zabra::tools {
 
-std::string hex_id(std::int64_t v) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(v)); }
+void append_hex_id(std::string& out, std::int64_t v) {
+    char buf[18];
+    char* end = buf + sizeof buf;
+    char* p = end;
+    auto u = static_cast<std::uint64_t>(v);
+    do {
+        *--p = "0123456789abcdef"[u & 15];
+        u >>= 4;
+    } while (u != 0);
+    *--p = 'x';
+    *--p = '0';
+    out.append(p, static_cast<std::size_t>(end - p));
+}
 
-std::string iso_time(std::int64_t epoch_ms, bool utc) {
+std::string hex_id(std::int64_t v) {
+    std::string s;
+    append_hex_id(s, v);
+    return s;
+}
+
+void append_iso_time(std::string& out, std::int64_t epoch_ms, bool utc) {
+    // Txns come many to a second: format each second once.
+    thread_local std::int64_t cached_secs = INT64_MIN;
+    thread_local bool cached_utc = true;
+    thread_local std::string head, zone;
     const std::int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
     const int ms = static_cast<int>(epoch_ms - secs * 1000);
-    const std::time_t t = static_cast<std::time_t>(secs);
-    std::tm tm{};
-    if (utc) {
-        gmtime_r(&t, &tm);
-    } else {
-        localtime_r(&t, &tm);
+    if (secs != cached_secs || utc != cached_utc) {
+        const std::time_t t = static_cast<std::time_t>(secs);
+        std::tm tm{};
+        if (utc) {
+            gmtime_r(&t, &tm);
+        } else {
+            localtime_r(&t, &tm);
+        }
+        char buf[64];
+        const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.", &tm);
+        head.assign(buf, n);
+        if (utc) {
+            zone.assign(1, 'Z');
+        } else {
+            const std::size_t z = std::strftime(buf, sizeof buf, "%z", &tm);
+            zone.assign(buf, z);
+        }
+        cached_secs = secs;
+        cached_utc = utc;
     }
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-    if (utc) return fmt::format("{}.{:03}Z", buf, ms);
-    char zone[16];
-    std::strftime(zone, sizeof zone, "%z", &tm);
-    return fmt::format("{}.{:03}{}", buf, ms, zone);
+    const char millis[3] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                             static_cast<char>('0' + ms % 10)};
+    out.append(head.data(), head.size()).append(millis, 3).append(zone.data(), zone.size());
+}
+
+std::string iso_time(std::int64_t epoch_ms, bool utc) {
+    std::string s;
+    append_iso_time(s, epoch_ms, utc);
+    return s;
 }
 
 namespace {
@@ -66,6 +105,11 @@ bool is_valid_utf8(std::string_view s) {
 std::string json_string(std::string_view s) {
     std::string out;
     out.reserve(s.size() + 2);
+    append_json_string(out, s);
+    return out;
+}
+
+void append_json_string(std::string& out, std::string_view s) {
     out += '"';
     for (std::size_t i = 0; i < s.size();) {
         // Runs of plain printable ASCII are the common case: copy them whole.
@@ -116,7 +160,6 @@ std::string json_string(std::string_view s) {
         i += n;
     }
     out += '"';
-    return out;
 }
 
 std::string base64(std::string_view s) {
@@ -149,9 +192,17 @@ std::string base64(std::string_view s) {
     return out;
 }
 
-std::string escape_text(std::string_view s, bool escape_quotes) {
-    std::string out;
+void append_escaped(std::string& out, std::string_view s, bool escape_quotes) {
     for (std::size_t i = 0; i < s.size();) {
+        std::size_t j = i;  // printable ASCII runs are copied whole
+        while (j < s.size()) {
+            const auto b = static_cast<unsigned char>(s[j]);
+            if (b < 0x20 || b >= 0x7f || (escape_quotes && (b == '"' || b == '\\'))) break;
+            ++j;
+        }
+        out.append(s.substr(i, j - i));
+        i = j;
+        if (i == s.size()) break;
         const auto c = static_cast<unsigned char>(s[i]);
         const std::size_t n = utf8_len(s, i);
         if (n > 1) {
@@ -159,32 +210,43 @@ std::string escape_text(std::string_view s, bool escape_quotes) {
             i += n;
             continue;
         }
-        if (escape_quotes && (c == '\\' || c == '"')) {
+        if (c == '\\' || c == '"') {
             out += '\\';
             out += static_cast<char>(c);
         } else if (c == '\n') {
             out += "\\n";
         } else if (c == '\t') {
             out += "\\t";
-        } else if (c >= 0x20 && c < 0x7f) {
-            out += static_cast<char>(c);
         } else {
             out += fmt::format("\\x{:02x}", c);
         }
         ++i;
     }
+}
+
+std::string escape_text(std::string_view s, bool escape_quotes) {
+    std::string out;
+    append_escaped(out, s, escape_quotes);
     return out;
 }
 
+void append_acl_text(std::string& out, const zab::Acl& a) {
+    append_escaped(out, a.scheme);
+    out += ':';
+    append_escaped(out, a.id);
+    out += '=';
+    if (a.perms & 4) out += 'c';
+    if (a.perms & 8) out += 'd';
+    if (a.perms & 1) out += 'r';
+    if (a.perms & 2) out += 'w';
+    if (a.perms & 16) out += 'a';
+    if (a.perms & ~31) out += fmt::format("+0x{:x}", a.perms & ~31);
+}
+
 std::string acl_text(const zab::Acl& a) {
-    std::string perms;
-    if (a.perms & 4) perms += 'c';
-    if (a.perms & 8) perms += 'd';
-    if (a.perms & 1) perms += 'r';
-    if (a.perms & 2) perms += 'w';
-    if (a.perms & 16) perms += 'a';
-    if (a.perms & ~31) perms += fmt::format("+0x{:x}", a.perms & ~31);
-    return fmt::format("{}:{}={}", escape_text(a.scheme), escape_text(a.id), perms);
+    std::string out;
+    append_acl_text(out, a);
+    return out;
 }
 
 }  // namespace zabra::tools

@@ -15,10 +15,15 @@ class JsonFields final : public FieldSink {
 public:
     JsonFields(std::string& out, const PrintOptions& options) : m_out(out), m_options(options) {}
 
-    void text(std::string_view name, std::string_view value) override { key(name) += json_string(value); }
+    void text(std::string_view name, std::string_view value) override { append_json_string(key(name), value); }
     void data(std::string_view name, const zab::Buffer& value) override { json_data(name, value); }
     void number(std::string_view name, std::int64_t value) override { key(name) += std::to_string(value); }
-    void hex(std::string_view name, std::int64_t value) override { key(name) += json_string(hex_id(value)); }
+    void hex(std::string_view name, std::int64_t value) override {
+        std::string& o = key(name);
+        o += '"';
+        append_hex_id(o, value);
+        o += '"';
+    }
     void boolean(std::string_view name, bool value) override { key(name) += value ? "true" : "false"; }
     void acls(std::string_view name, const zab::AclList& value) override {
         std::string& o = key(name);
@@ -69,15 +74,17 @@ public:
             for (unsigned char c : *value) h += fmt::format("{:02x}", c);
             key(fmt::format("{}_hex", name)) += json_string(h);
         } else if (is_valid_utf8(*value)) {
-            key(name) += json_string(*value);
+            append_json_string(key(name), *value);
         } else {
             key(fmt::format("{}_base64", name)) += json_string(base64(*value));
         }
     }
 
 private:
-    std::string& key(std::string_view name) {
-        m_out += fmt::format(",{}:", json_string(name));
+    std::string& key(std::string_view name) {  // names are plain identifiers: no escaping needed
+        m_out += ",\"";
+        m_out += name;
+        m_out += "\":";
         return m_out;
     }
 
@@ -94,20 +101,33 @@ public:
 
     void txn(const std::string& file, const zab::TxnLogRecord& record, const zab::Txn& t) override {
         const auto& h = t.header;
-        std::string line = fmt::format(
-            "{{\"record\":\"txn\",\"file\":{},\"offset\":{},\"zxid\":{},\"type\":{},\"session\":{},\"cxid\":{},"
-            "\"time\":{}",
-            quoted_file(file), record.offset, json_string(hex_id(h.zxid)), json_string(zab::op_label(h.type)),
-            json_string(hex_id(h.client_id)), h.cxid, h.time);
+        std::string& line = m_line;  // reused: no allocation per txn once warm
+        line.assign("{\"record\":\"txn\",\"file\":");
+        line += quoted_file(file);
+        line += ",\"offset\":";
+        line += std::to_string(record.offset);
+        line += ",\"zxid\":\"";
+        append_hex_id(line, h.zxid);
+        line += "\",\"type\":\"";
+        line += zab::op_label(h.type);
+        line += "\",\"session\":\"";
+        append_hex_id(line, h.client_id);
+        line += "\",\"cxid\":";
+        line += std::to_string(h.cxid);
+        line += ",\"time\":";
+        line += std::to_string(h.time);
         if (zab::op_label(h.type) == "unknown") line += fmt::format(",\"opcode\":{}", h.type);
         JsonFields fields(line, m_options);
         walk_fields(t.body, fields);
         if (t.digest) {
-            line += fmt::format(",\"digest\":{},\"digest_version\":{}", json_string(hex_id(t.digest->tree_digest)),
-                                t.digest->version);
+            line += ",\"digest\":\"";
+            append_hex_id(line, t.digest->tree_digest);
+            line += "\",\"digest_version\":";
+            line += std::to_string(t.digest->version);
         }
         if (!t.trailing.empty()) line += fmt::format(",\"trailing_bytes\":{}", t.trailing.size());
-        m_out << line << "}\n";
+        line += "}\n";
+        m_out.write(line.data(), static_cast<std::streamsize>(line.size()));
     }
 
     void undecodable(const std::string& file, const zab::TxnLogRecord& record, const std::string& why) override {
@@ -153,17 +173,26 @@ public:
 
     void node(const zab::SnapshotNode& n) override {
         const auto& s = n.stat;
-        std::string line = fmt::format("{{\"record\":\"node\",\"file\":{},\"path\":{}", json_string(m_file),
-                                       json_string(n.path.empty() ? "/" : n.path));
+        std::string& line = m_line;
+        line.assign("{\"record\":\"node\",\"file\":");
+        line += quoted_file(m_file);
+        line += ",\"path\":";
+        append_json_string(line, n.path.empty() ? "/" : n.path);
         JsonFields fields(line, m_options);
         fields.data("data", n.data);
-        line += fmt::format(
-            ",\"acl\":{},\"czxid\":{},\"mzxid\":{},\"pzxid\":{},\"ctime\":{},\"mtime\":{},\"version\":{},"
-            "\"cversion\":{},\"aversion\":{},\"ephemeral_owner\":{},\"data_length\":{}}}\n",
-            n.acl, json_string(hex_id(s.czxid)), json_string(hex_id(s.mzxid)), json_string(hex_id(s.pzxid)), s.ctime,
-            s.mtime, s.version, s.cversion, s.aversion, json_string(hex_id(s.ephemeral_owner)),
-            n.data ? n.data->size() : 0);
-        m_out << line;
+        line += ",\"acl\":" + std::to_string(n.acl);
+        fields.hex("czxid", s.czxid);
+        fields.hex("mzxid", s.mzxid);
+        fields.hex("pzxid", s.pzxid);
+        fields.number("ctime", s.ctime);
+        fields.number("mtime", s.mtime);
+        fields.number("version", s.version);
+        fields.number("cversion", s.cversion);
+        fields.number("aversion", s.aversion);
+        fields.hex("ephemeral_owner", s.ephemeral_owner);
+        fields.number("data_length", n.data ? static_cast<std::int64_t>(n.data->size()) : 0);
+        line += "}\n";
+        m_out.write(line.data(), static_cast<std::streamsize>(line.size()));
     }
 
     void end_snapshot(const std::string& file, const zab::SnapshotReadResult& r) override {
@@ -204,6 +233,7 @@ private:
     std::string m_file;
     std::string m_quoted_for;
     std::string m_quoted;
+    std::string m_line;
 };
 
 }  // namespace

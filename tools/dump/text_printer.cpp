@@ -13,7 +13,7 @@ class TextFields final : public FieldSink {
 public:
     TextFields(std::string& out, const PrintOptions& options) : m_out(out), m_options(options) {}
 
-    void text(std::string_view name, std::string_view value) override { field(name) += escape_text(value); }
+    void text(std::string_view name, std::string_view value) override { append_escaped(field(name), value); }
     void data(std::string_view name, const zab::Buffer& value) override {
         if (m_options.data == DataStyle::None) return;
         std::string& o = field(name);
@@ -24,14 +24,19 @@ public:
         const bool capped = m_options.data != DataStyle::Full && value->size() > m_options.data_cap;
         const std::string_view shown = capped ? std::string_view(*value).substr(0, m_options.data_cap) : *value;
         if (m_options.data == DataStyle::Hex) {
-            for (unsigned char c : shown) o += fmt::format("{:02x}", c);
+            for (unsigned char c : shown) {
+                o += "0123456789abcdef"[c >> 4];
+                o += "0123456789abcdef"[c & 15];
+            }
         } else {
-            o += '"' + escape_text(shown) + '"';
+            o += '"';
+            append_escaped(o, shown);
+            o += '"';
         }
         if (capped) o += fmt::format("...({} bytes)", value->size());
     }
     void number(std::string_view name, std::int64_t value) override { field(name) += std::to_string(value); }
-    void hex(std::string_view name, std::int64_t value) override { field(name) += hex_id(value); }
+    void hex(std::string_view name, std::int64_t value) override { append_hex_id(field(name), value); }
     void boolean(std::string_view name, bool value) override { field(name) += value ? "true" : "false"; }
     void acls(std::string_view name, const zab::AclList& value) override {
         std::string& o = field(name);
@@ -40,7 +45,10 @@ public:
             return;
         }
         o += '[';
-        for (std::size_t i = 0; i < value->size(); ++i) { if (i) o += ','; o += acl_text((*value)[i]); }
+        for (std::size_t i = 0; i < value->size(); ++i) {
+            if (i) o += ',';
+            append_acl_text(o, (*value)[i]);
+        }
         o += ']';
     }
     void strings(std::string_view name, const std::optional<std::vector<std::string>>& value) override {
@@ -50,7 +58,10 @@ public:
             return;
         }
         o += '[';
-        for (std::size_t i = 0; i < value->size(); ++i) { if (i) o += ','; o += escape_text((*value)[i]); }
+        for (std::size_t i = 0; i < value->size(); ++i) {
+            if (i) o += ',';
+            append_escaped(o, (*value)[i]);
+        }
         o += ']';
     }
     void begin_ops(std::string_view name) override {
@@ -68,7 +79,9 @@ public:
 
 private:
     std::string& field(std::string_view name) {
-        m_out += fmt::format(" {}=", name);
+        m_out += ' ';
+        m_out += name;
+        m_out += '=';
         return m_out;
     }
 
@@ -92,13 +105,26 @@ public:
 
     void txn(const std::string&, const zab::TxnLogRecord&, const zab::Txn& t) override {
         const auto& h = t.header;
-        std::string line = fmt::format("{} {} session {} cxid {} {}", hex_id(h.zxid), iso_time(h.time, m_options.utc),
-                                       hex_id(h.client_id), h.cxid, zab::op_label(h.type));
+        std::string& line = m_line;  // reused: no allocation per txn once warm
+        line.clear();
+        append_hex_id(line, h.zxid);
+        line += ' ';
+        append_iso_time(line, h.time, m_options.utc);
+        line += " session ";
+        append_hex_id(line, h.client_id);
+        line += " cxid ";
+        line += std::to_string(h.cxid);
+        line += ' ';
+        line += zab::op_label(h.type);
         TextFields fields(line, m_options);
         walk_fields(t.body, fields);
-        if (t.digest) line += fmt::format(" digest={}", hex_id(t.digest->tree_digest));
+        if (t.digest) {
+            line += " digest=";
+            append_hex_id(line, t.digest->tree_digest);
+        }
         if (!t.trailing.empty()) line += fmt::format(" trailing_bytes={}", t.trailing.size());
-        m_out << line << '\n';
+        line += '\n';
+        m_out.write(line.data(), static_cast<std::streamsize>(line.size()));
     }
 
     void undecodable(const std::string&, const zab::TxnLogRecord& record, const std::string& why) override {
@@ -132,15 +158,29 @@ public:
 
     void node(const zab::SnapshotNode& n) override {
         const auto& s = n.stat;
-        std::string line = escape_text(n.path.empty() ? "/" : n.path);
+        std::string& line = m_line;
+        line.clear();
+        append_escaped(line, n.path.empty() ? "/" : n.path);
         TextFields fields(line, m_options);
         fields.data("data", n.data);
-        line += fmt::format(" czxid={} mzxid={} pzxid={} ctime={} mtime={} version={} cversion={} aversion={} "
-                            "owner={} acl={}",
-                            hex_id(s.czxid), hex_id(s.mzxid), hex_id(s.pzxid), iso_time(s.ctime, m_options.utc),
-                            iso_time(s.mtime, m_options.utc), s.version, s.cversion, s.aversion,
-                            hex_id(s.ephemeral_owner), n.acl);
-        m_out << line << '\n';
+        line += " czxid=";
+        append_hex_id(line, s.czxid);
+        line += " mzxid=";
+        append_hex_id(line, s.mzxid);
+        line += " pzxid=";
+        append_hex_id(line, s.pzxid);
+        line += " ctime=";
+        append_iso_time(line, s.ctime, m_options.utc);
+        line += " mtime=";
+        append_iso_time(line, s.mtime, m_options.utc);
+        line += " version=" + std::to_string(s.version);
+        line += " cversion=" + std::to_string(s.cversion);
+        line += " aversion=" + std::to_string(s.aversion);
+        line += " owner=";
+        append_hex_id(line, s.ephemeral_owner);
+        line += " acl=" + std::to_string(n.acl);
+        line += '\n';
+        m_out.write(line.data(), static_cast<std::streamsize>(line.size()));
     }
 
     void end_snapshot(const std::string& file, const zab::SnapshotReadResult& r) override {
@@ -162,6 +202,7 @@ public:
 private:
     std::ostream& m_out;
     PrintOptions m_options;
+    std::string m_line;
 };
 
 }  // namespace

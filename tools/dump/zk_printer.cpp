@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <ctime>
 #include <map>
 
@@ -226,11 +227,20 @@ std::string zone_name(const std::tm& tm, bool utc) {
 }
 
 // DateFormat.getDateTimeInstance(SHORT, LONG) in en_US: "11/26/26, 6:26:47 AM UTC".
-std::string java_short_long(std::int64_t ms, bool utc) {
+// Txns come many to a second: each second is formatted once.
+const std::string& java_short_long(std::int64_t ms, bool utc) {
+    thread_local std::int64_t cached = INT64_MIN;
+    thread_local bool cached_utc = true;
+    thread_local std::string text;
+    const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    if (secs == cached && utc == cached_utc) return text;
+    cached = secs;
+    cached_utc = utc;
     const std::tm tm = to_tm(ms, utc);
     const int h12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
-    return fmt::format("{}/{}/{:02}, {}:{:02}:{:02} {} {}", tm.tm_mon + 1, tm.tm_mday, tm.tm_year % 100, h12,
+    text = fmt::format("{}/{}/{:02}, {}:{:02}:{:02} {} {}", tm.tm_mon + 1, tm.tm_mday, tm.tm_year % 100, h12,
                        tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM", zone_name(tm, utc));
+    return text;
 }
 
 // java.util.Date.toString(): "Thu Nov 26 06:26:47 UTC 2026".
