@@ -3,6 +3,7 @@
 #include "libformat/common/mapped_file.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/txn_codec.h"
+#include "tools/progress.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -187,6 +188,7 @@ public:
         std::uint64_t released = 0;
         while (!limit_reached() && reader.next(rec)) {
             if (rec.offset > released + (4u << 20)) {
+                progress(rec.offset);
                 mapped.release_before(rec.offset);
                 released = rec.offset;
             }
@@ -196,6 +198,10 @@ public:
         m_p.end_log(file, reader.end());
         if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
     }
+
+    // Bytes of files in all, for the progress bar, and those finished.
+    void expect_bytes(std::uint64_t n) { m_total += n; }
+    void progress(std::uint64_t in_file) { m_bar.update(m_done + in_file, m_total); }
 
     void snapshot(const fs::path& path, const MappedFile& mapped) {
         struct Forward final : zab::SnapshotVisitor {
@@ -228,6 +234,11 @@ public:
     void file(const fs::path& path) {
         if (limit_reached()) return;
         MappedFile mapped(path);
+        struct Done {
+            Dumper& d;
+            std::uint64_t n;
+            ~Done() { d.m_done += n; }
+        } done{*this, mapped.size()};
         switch (sniff(mapped.bytes(), path)) {
         case FileType::TxnLog: return log(path, mapped);
         case FileType::Snapshot: return snapshot(path, mapped);
@@ -254,6 +265,7 @@ public:
             m_outcome = Outcome::BadInput;
             return;
         }
+        for (const auto& f : d.logs) expect_bytes(f.size);
         for (std::size_t i = 0; i < d.logs.size(); ++i) {
             if (limit_reached()) break;
             // Logs are named after their first zxid: skip those the range excludes.
@@ -338,6 +350,9 @@ private:
     std::ostream& m_err;
     std::uint64_t m_count = 0;
     Outcome m_outcome = Outcome::Ok;
+    Progress m_bar{"dump"};
+    std::uint64_t m_total = 0;
+    std::uint64_t m_done = 0;
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 #include "tools/cmd_verify.h"
 
 #include "libformat/zab/verify.h"
+#include "tools/progress.h"
 #include "tools/verify/finding_printer.h"
 
 #include <unistd.h>
@@ -40,7 +41,12 @@ VerifyOutcome run_verify(const VerifyCliOptions& o, std::ostream& out, std::ostr
     vo.replay = o.replay;
     if (o.max_record != 0) vo.max_record = o.max_record;
     std::vector<std::filesystem::path> paths(o.paths.begin(), o.paths.end());
-    zab::VerifyReport report = zab::verify(paths, vo);
+    zab::VerifyReport report;
+    {
+        Progress bar("verify");
+        if (bar.enabled()) vo.on_progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
+        report = zab::verify(paths, vo);
+    }
     std::stable_sort(report.findings.begin(), report.findings.end(),
                      [](const zab::Finding& a, const zab::Finding& b) { return a.severity > b.severity; });
     const bool color = !o.json && &out == &std::cout && ::isatty(STDOUT_FILENO) && std::getenv("NO_COLOR") == nullptr;

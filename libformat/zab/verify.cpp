@@ -90,15 +90,28 @@ public:
         std::sort(m_snaps.begin(), m_snaps.end(),
                   [&](const SnapshotState& a, const SnapshotState& b) { return by_zxid(a.file, b.file); });
         check_names();
-        for (auto& s : m_snaps) check_snapshot(s);
+        for (const auto& s : m_snaps) m_total_bytes += s.file.size;
+        for (const auto& l : m_logs) m_total_bytes += l.size;
+        for (auto& s : m_snaps) {
+            check_snapshot(s);
+            progress(s.file.size);
+        }
         choose_snapshot();
-        for (std::size_t i = 0; i < m_logs.size(); ++i) check_log(m_logs[i], i + 1 == m_logs.size());
+        for (std::size_t i = 0; i < m_logs.size(); ++i) {
+            check_log(m_logs[i], i + 1 == m_logs.size());
+            progress(m_logs[i].size);
+        }
         check_coverage();
         finish_replay();
         check_epochs();
     }
 
 private:
+    void progress(std::uint64_t bytes) {
+        m_done_bytes += bytes;
+        if (m_o.on_progress) m_o.on_progress(m_done_bytes, m_total_bytes);
+    }
+
     Finding& add(Severity sev, std::string code, const fs::path& file, std::string message, std::string action) {
         Finding f;
         f.severity = sev;
@@ -277,6 +290,7 @@ private:
         while (reader.next(rec)) {
             if (rec.offset > released + (4u << 20)) {
                 m->release_before(rec.offset);  // flat memory on large logs
+                if (m_o.on_progress) m_o.on_progress(m_done_bytes + rec.offset, m_total_bytes);
                 released = rec.offset;
             }
             const auto t = record(f, rec);
@@ -619,6 +633,8 @@ private:
     std::int64_t m_applied = 0;
     bool m_replay_stopped = false;
     std::uint64_t m_digest_mismatches = 0;
+    std::uint64_t m_total_bytes = 0;
+    std::uint64_t m_done_bytes = 0;
 };
 
 }  // namespace

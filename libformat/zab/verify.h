@@ -7,6 +7,7 @@
 #include "libformat/zab/jute.h"
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,6 +33,8 @@ struct VerifyOptions {
     // Replay the logs from the snapshot ZooKeeper would load and compare the
     // tree digest at every txn that carries one.
     bool replay = true;
+    // Called now and then with the bytes of files done and in all.
+    std::function<void(std::uint64_t done, std::uint64_t total)> on_progress;
 };
 
 struct VerifyStats {
