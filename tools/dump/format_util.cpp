@@ -7,6 +7,23 @@
 
 namespace zabra::tools {
 
+namespace {
+
+// Bytes copied as they are: printable ASCII, less quote and backslash when
+// those are escaped.
+struct PlainBytes {
+    bool plain[2][256] = {};
+    constexpr PlainBytes() {
+        for (int q = 0; q < 2; ++q) {
+            for (int b = 0x20; b < 0x7f; ++b) plain[q][b] = !(q && (b == '"' || b == '\\'));
+        }
+    }
+};
+constexpr PlainBytes kPlain;
+
+}  // namespace
+
+
 void append_hex_id(std::string& out, std::int64_t v) {
     char buf[18];
     char* end = buf + sizeof buf;
@@ -114,11 +131,7 @@ void append_json_string(std::string& out, std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
         // Runs of plain printable ASCII are the common case: copy them whole.
         std::size_t j = i;
-        while (j < s.size()) {
-            const auto b = static_cast<unsigned char>(s[j]);
-            if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') break;
-            ++j;
-        }
+        while (j < s.size() && kPlain.plain[1][static_cast<unsigned char>(s[j])]) ++j;
         if (j > i) {
             out.append(s.substr(i, j - i));
             i = j;
@@ -193,13 +206,10 @@ std::string base64(std::string_view s) {
 }
 
 void append_escaped(std::string& out, std::string_view s, bool escape_quotes) {
+    const bool* plain = kPlain.plain[escape_quotes ? 1 : 0];
     for (std::size_t i = 0; i < s.size();) {
         std::size_t j = i;  // printable ASCII runs are copied whole
-        while (j < s.size()) {
-            const auto b = static_cast<unsigned char>(s[j]);
-            if (b < 0x20 || b >= 0x7f || (escape_quotes && (b == '"' || b == '\\'))) break;
-            ++j;
-        }
+        while (j < s.size() && plain[static_cast<unsigned char>(s[j])]) ++j;
         out.append(s.substr(i, j - i));
         i = j;
         if (i == s.size()) break;
