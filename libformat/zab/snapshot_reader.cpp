@@ -132,20 +132,6 @@ private:
 
 using Reader = JuteReader<SnapshotStream>;
 
-AclList read_acl_vector(Reader& r) {
-    auto n = r.count("ACL vector");
-    if (!n) return std::nullopt;
-    std::vector<Acl> acls;
-    for (std::int32_t i = 0; i < *n; ++i) {
-        Acl a;
-        a.perms = r.i32();
-        a.scheme = r.string("ACL scheme");
-        a.id = r.string("ACL id");
-        acls.push_back(std::move(a));
-    }
-    return acls;
-}
-
 SnapshotSeal read_seal(Reader& r, SnapshotStream& s) {
     SnapshotSeal seal;
     seal.computed = s.checksum();
@@ -184,7 +170,7 @@ void decode(SnapshotStream& s, const SnapshotReadOptions& options, SnapshotVisit
         SnapshotAcl a;
         a.id = r.i64();
         const std::uint64_t at = s.position();
-        a.acls = read_acl_vector(r);
+        a.acls = read_acl_list(r);
         if (!a.acls) throw FormatError(fmt::format("null ACL list for id {}", a.id), at);
         visitor.on_acl(a);
         ++result.acls;

@@ -67,6 +67,22 @@ struct Acl {
 };
 using AclList = std::optional<std::vector<Acl>>;  // nullopt = null vector
 
+// vector<ACL> as jute writes it, from any JuteReader (txn payloads, snapshots).
+template <class Reader>
+AclList read_acl_list(Reader& r) {
+    auto n = r.count("ACL vector");
+    if (!n) return std::nullopt;
+    std::vector<Acl> acls;
+    for (std::int32_t i = 0; i < *n; ++i) {
+        Acl a;
+        a.perms = r.i32();
+        a.scheme = r.string("ACL scheme");
+        a.id = r.string("ACL id");
+        acls.push_back(std::move(a));
+    }
+    return acls;
+}
+
 struct TxnHeader {
     std::int64_t client_id = 0;
     std::int32_t cxid = 0;

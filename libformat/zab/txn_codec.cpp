@@ -58,20 +58,6 @@ const OpInfo* find_op(std::int32_t code) {
     return nullptr;
 }
 
-AclList read_acls(Reader& r) {
-    auto n = r.count("ACL vector");
-    if (!n) return std::nullopt;
-    std::vector<Acl> acls;
-    for (std::int32_t i = 0; i < *n; ++i) {
-        Acl a;
-        a.perms = r.i32();
-        a.scheme = r.string("ACL scheme");
-        a.id = r.string("ACL id");
-        acls.push_back(std::move(a));
-    }
-    return acls;
-}
-
 void write_acls(JuteWriter& w, const AclList& acls) {
     if (!acls) return w.i32(-1);
     w.i32(static_cast<std::int32_t>(acls->size()));
@@ -86,7 +72,7 @@ CreateTxn read_create(Reader& r, bool v0) {
     CreateTxn t;
     t.path = r.string("path");
     t.data = r.buffer("data");
-    t.acl = read_acls(r);
+    t.acl = read_acl_list(r);
     t.ephemeral = r.boolean();
     t.v0 = v0;
     t.parent_cversion = v0 ? -1 : r.i32();
@@ -119,7 +105,7 @@ TxnBody read_body(std::int32_t type, Reader& r, const TxnDecodeOptions& options)
         CreateContainerTxn t;
         t.path = r.string("path");
         t.data = r.buffer("data");
-        t.acl = read_acls(r);
+        t.acl = read_acl_list(r);
         t.parent_cversion = r.i32();
         return t;
     }
@@ -127,7 +113,7 @@ TxnBody read_body(std::int32_t type, Reader& r, const TxnDecodeOptions& options)
         CreateTtlTxn t;
         t.path = r.string("path");
         t.data = r.buffer("data");
-        t.acl = read_acls(r);
+        t.acl = read_acl_list(r);
         t.parent_cversion = r.i32();
         t.ttl = r.i64();
         return t;
@@ -146,7 +132,7 @@ TxnBody read_body(std::int32_t type, Reader& r, const TxnDecodeOptions& options)
     case op::setACL: {
         SetAclTxn t;
         t.path = r.string("path");
-        t.acl = read_acls(r);
+        t.acl = read_acl_list(r);
         t.version = r.i32();
         return t;
     }

@@ -123,6 +123,17 @@ private:
         return m_r.findings.back();
     }
 
+    // Maps a file, or reports why it cannot be read (and returns null).
+    std::unique_ptr<MappedFile> open(const fs::path& path) {
+        try {
+            return std::make_unique<MappedFile>(path);
+        } catch (const std::exception& e) {
+            add(Severity::Error, "unreadable", path, e.what(), "check permissions and the disk");
+            m_r.unreadable = true;
+            return nullptr;
+        }
+    }
+
     void check_names() {
         auto check = [&](const DataFile& f) {
             if (f.name.canonical) return;
@@ -146,14 +157,8 @@ private:
     void check_snapshot(SnapshotState& s) {
         ++m_r.stats.snapshots;
         const DataFile& f = s.file;
-        std::unique_ptr<MappedFile> m;
-        try {
-            m = std::make_unique<MappedFile>(f.path);
-        } catch (const std::exception& e) {
-            add(Severity::Error, "unreadable", f.path, e.what(), "check permissions and the disk");
-            m_r.unreadable = true;
-            return;
-        }
+        const std::unique_ptr<MappedFile> m = open(f.path);
+        if (!m) return;
         const ByteSpan b = m->bytes();
         const Compression content = detect_compression(b);
         bool quick_ok = f.name.zxid >= 0;
@@ -270,14 +275,8 @@ private:
 
     void check_log(const DataFile& f, bool newest) {
         ++m_r.stats.logs;
-        std::unique_ptr<MappedFile> m;
-        try {
-            m = std::make_unique<MappedFile>(f.path);
-        } catch (const std::exception& e) {
-            add(Severity::Error, "unreadable", f.path, e.what(), "check permissions and the disk");
-            m_r.unreadable = true;
-            return;
-        }
+        const std::unique_ptr<MappedFile> m = open(f.path);
+        if (!m) return;
         TxnLogReaderOptions ro;
         ro.max_record = m_o.max_record;
         ro.extents = m.get();
