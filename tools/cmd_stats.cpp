@@ -17,8 +17,8 @@ namespace zabra::tools {
 namespace fs = std::filesystem;
 
 void setup_stats(CLI::App& app, StatsOptions& o) {
-    auto* cmd = app.add_subcommand("stats", "Summarise ZooKeeper logs and snapshots: txns by type, session, epoch "
-                                            "and path, rates; znodes, data and ephemerals per subtree");
+    auto* cmd = app.add_subcommand("stats", "Summarise logs and snapshots: txns by type, session, epoch and path; "
+                                            "znodes per subtree");
     cmd->footer(
         "For a data dir, both its logs (all of them, together) and its newest snapshot are summarised;\n"
         "--logs or --snapshot picks one. Files are summarised one by one.\n\n"

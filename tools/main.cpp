@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     CLI::App app{"zabra: inspect ZooKeeper (ZAB) on-disk data: txn logs, snapshots, data dirs", "zabra"};
     app.set_version_flag("-V,--version", std::string("zabra ") + kVersion);
     app.require_subcommand(1);
-    app.footer("Exit codes: 0 clean, 1 data damage found, 2 usage error, 3 unreadable input.\n"
+    app.footer("Exit codes: 0 clean, 1 data damage found, 2 usage error, 3 unreadable input;\n"
+               "verify: a bit mask (1 warnings, 4 errors, 8 unreadable); diff: 1 when the trees differ.\n"
                "Run 'zabra COMMAND --help' for a command's options; 'man zabra-COMMAND' for details.");
     DumpOptions dump;
     setup_dump(app, dump);
