@@ -206,29 +206,32 @@ std::string base64(std::string_view s) {
 }
 
 void append_escaped(std::string& out, std::string_view s, bool escape_quotes) {
+    static constexpr char kHex[] = "0123456789abcdef";
     const bool* plain = kPlain.plain[escape_quotes ? 1 : 0];
     for (std::size_t i = 0; i < s.size();) {
         std::size_t j = i;  // printable ASCII runs are copied whole
         while (j < s.size() && plain[static_cast<unsigned char>(s[j])]) ++j;
-        out.append(s.substr(i, j - i));
+        out.append(s.data() + i, j - i);
         i = j;
         if (i == s.size()) break;
         const auto c = static_cast<unsigned char>(s[i]);
-        const std::size_t n = utf8_len(s, i);
-        if (n > 1) {
-            out.append(s.substr(i, n));
-            i += n;
-            continue;
+        if (c >= 0x80) {
+            if (const std::size_t n = utf8_len(s, i); n > 1) {
+                out.append(s.data() + i, n);
+                i += n;
+                continue;
+            }
         }
         if (c == '\\' || c == '"') {
-            out += '\\';
-            out += static_cast<char>(c);
+            const char esc[2] = {'\\', static_cast<char>(c)};
+            out.append(esc, 2);
         } else if (c == '\n') {
-            out += "\\n";
+            out.append("\\n", 2);
         } else if (c == '\t') {
-            out += "\\t";
+            out.append("\\t", 2);
         } else {
-            out += fmt::format("\\x{:02x}", c);
+            const char esc[4] = {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+            out.append(esc, 4);
         }
         ++i;
     }
