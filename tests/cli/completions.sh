@@ -159,6 +159,10 @@ else
     if ! zsh -f -c 'zmodload zsh/zpty' 2>/dev/null; then
         echo "skip: zsh has no zsh/zpty module; completion results not checked"
         skipped+=(zsh/zpty)
+    elif ! zsh -f -c 'zmodload zsh/zpty && zpty probe true && zpty -d probe' 2>/dev/null; then
+        # e.g. a chroot or container without /dev/pts
+        echo "skip: no pseudo-terminal can be opened; zsh completion results not checked"
+        skipped+=(pty)
     else
         zsh_complete() {
             (cd "$src" && HOME=$tmp limited zsh -f "$here/zsh-complete.zsh" "$comp" "$1") | sed -n 's/^MATCH://p'
