@@ -9,6 +9,10 @@
 #include <fmt/ostream.h>
 
 #include <chrono>
+#include <deque>
+#include <functional>
+#include <future>
+#include <sstream>
 #include <filesystem>
 #include <thread>
 
@@ -155,8 +159,12 @@ FileType sniff(ByteSpan bytes, const fs::path& path) {
 
 class Dumper {
 public:
-    Dumper(const DumpOptions& o, Printer& p, std::ostream& out, std::ostream& err)
-        : m_o(o), m_p(p), m_out(out), m_err(err) {}
+    using PrinterFactory = std::function<std::unique_ptr<Printer>(std::ostream&)>;
+
+    Dumper(const DumpOptions& o, Printer& p, PrinterFactory make_printer, std::ostream& out, std::ostream& err)
+        : m_o(o), m_p(p), m_make_printer(std::move(make_printer)), m_out(out), m_err(err) {
+        m_workers = o.follow ? 1 : std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
+    }
 
     bool limit_reached() const { return m_o.limit != 0 && m_count >= m_o.limit; }
 
@@ -184,6 +192,7 @@ public:
         const std::string file = path.string();
         zab::TxnLogReader reader(mapped.bytes(), reader_options(&mapped));
         m_p.begin_log(file, reader);
+        if (m_o.limit == 0 && m_workers > 1) return log_in_parallel(file, mapped, reader);
         zab::TxnLogRecord rec;
         std::uint64_t released = 0;
         while (!limit_reached() && reader.next(rec)) {
@@ -195,6 +204,65 @@ public:
             print_record(file, rec);
         }
         if (limit_reached()) return;
+        m_p.end_log(file, reader.end());
+        if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
+    }
+
+    // Decoding and formatting are most of dump's work and each record is
+    // independent: chunks of records are formatted on other cores, each by its
+    // own printer into its own buffer, and written in order. A few chunks at a
+    // time are in flight, so memory stays bounded.
+    void log_in_parallel(const std::string& file, const MappedFile& mapped, zab::TxnLogReader& reader) {
+        struct Chunk {
+            std::string text;
+            bool damage = false;
+            std::uint64_t count = 0;
+        };
+        constexpr std::size_t kChunkRecords = 8192;
+        std::deque<std::pair<std::future<Chunk>, std::uint64_t>> in_flight;  // chunk, offset after it
+        auto write_front = [&] {
+            Chunk c = in_flight.front().first.get();
+            const std::uint64_t end = in_flight.front().second;
+            in_flight.pop_front();
+            m_out.write(c.text.data(), static_cast<std::streamsize>(c.text.size()));
+            if (c.damage) m_outcome = Outcome::DataDamage;
+            m_count += c.count;
+            progress(end);
+            mapped.release_before(end);
+        };
+        auto format = [this, file](std::vector<zab::TxnLogRecord> records) {
+            std::ostringstream out;
+            const std::unique_ptr<Printer> printer = m_make_printer(out);
+            Chunk c;
+            const zab::TxnDecodeOptions dopt{reader_options().max_record};
+            for (const auto& rec : records) {
+                try {
+                    const zab::Txn t = zab::decode_txn(rec.payload, dopt);
+                    if (has_undecodable_part(t)) c.damage = true;
+                    if (!m_o.filter.matches(t)) continue;
+                    printer->txn(file, rec, t);
+                } catch (const FormatError& e) {
+                    printer->undecodable(file, rec, e.what());
+                    c.damage = true;
+                }
+                ++c.count;
+            }
+            c.text = std::move(out).str();
+            return c;
+        };
+        std::vector<zab::TxnLogRecord> batch;
+        zab::TxnLogRecord rec;
+        for (bool more = true; more;) {
+            more = reader.next(rec);
+            if (more) batch.push_back(rec);
+            if (batch.size() == kChunkRecords || (!more && !batch.empty())) {
+                const std::uint64_t end = batch.back().offset + batch.back().size();
+                if (in_flight.size() >= 2 * m_workers) write_front();
+                in_flight.emplace_back(std::async(std::launch::async, format, std::move(batch)), end);
+                batch = {};
+            }
+        }
+        while (!in_flight.empty()) write_front();
         m_p.end_log(file, reader.end());
         if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
     }
@@ -346,6 +414,8 @@ public:
 private:
     const DumpOptions& m_o;
     Printer& m_p;
+    PrinterFactory m_make_printer;
+    unsigned m_workers = 1;
     std::ostream& m_out;
     std::ostream& m_err;
     std::uint64_t m_count = 0;
@@ -358,13 +428,16 @@ private:
 }  // namespace
 
 Outcome run_dump(const DumpOptions& o, std::ostream& out, std::ostream& err) {
-    std::unique_ptr<Printer> printer;
-    switch (o.format) {
-    case DumpFormat::Text: printer = make_text_printer(out, o.print); break;
-    case DumpFormat::Json: printer = make_json_printer(out, o.print); break;
-    case DumpFormat::Zk: printer = make_zk_printer(out, o.print); break;
-    }
-    Dumper d(o, *printer, out, err);
+    auto make_printer = [&o](std::ostream& to) -> std::unique_ptr<Printer> {
+        switch (o.format) {
+        case DumpFormat::Json: return make_json_printer(to, o.print);
+        case DumpFormat::Zk: return make_zk_printer(to, o.print);
+        case DumpFormat::Text: break;
+        }
+        return make_text_printer(to, o.print);
+    };
+    const std::unique_ptr<Printer> printer = make_printer(out);
+    Dumper d(o, *printer, make_printer, out, err);
     Outcome worst = Outcome::Ok;
     for (const auto& p : o.paths) {
         try {
