@@ -39,30 +39,10 @@ public:
     void hex(std::string_view name, std::int64_t value) override { append_hex_id(field(name), value); }
     void boolean(std::string_view name, bool value) override { field(name) += value ? "true" : "false"; }
     void acls(std::string_view name, const zab::AclList& value) override {
-        std::string& o = field(name);
-        if (!value) {
-            o += "null";
-            return;
-        }
-        o += '[';
-        for (std::size_t i = 0; i < value->size(); ++i) {
-            if (i) o += ',';
-            append_acl_text(o, (*value)[i]);
-        }
-        o += ']';
+        list(field(name), value, [](std::string& o, const zab::Acl& a) { append_acl_text(o, a); });
     }
     void strings(std::string_view name, const std::optional<std::vector<std::string>>& value) override {
-        std::string& o = field(name);
-        if (!value) {
-            o += "null";
-            return;
-        }
-        o += '[';
-        for (std::size_t i = 0; i < value->size(); ++i) {
-            if (i) o += ',';
-            append_escaped(o, (*value)[i]);
-        }
-        o += ']';
+        list(field(name), value, [](std::string& o, const std::string& p) { append_escaped(o, p); });
     }
     void begin_ops(std::string_view name) override {
         field(name) += '[';
@@ -78,6 +58,21 @@ public:
     void end_ops() override { m_out += ']'; }
 
 private:
+    // "[a,b,c]", or "null" for a null vector.
+    template <class T, class Each>
+    static void list(std::string& o, const std::optional<std::vector<T>>& v, Each each) {
+        if (!v) {
+            o += "null";
+            return;
+        }
+        o += '[';
+        for (std::size_t i = 0; i < v->size(); ++i) {
+            if (i) o += ',';
+            each(o, (*v)[i]);
+        }
+        o += ']';
+    }
+
     std::string& field(std::string_view name) {
         m_out += ' ';
         m_out += name;
