@@ -22,14 +22,16 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string dump_zk(const fs::path& file) {
+std::string dump_as(const fs::path& file, tools::DumpFormat format) {
     tools::DumpOptions o;
     o.paths = {file.string()};
-    o.format = tools::DumpFormat::Zk;
+    o.format = format;
     std::ostringstream out, err;
     tools::run_dump(o, out, err);
     return out.str();
 }
+
+std::string dump_zk(const fs::path& file) { return dump_as(file, tools::DumpFormat::Zk); }
 
 int exit_code_of(const fs::path& rc_file) { return std::stoi(test::slurp(rc_file)); }
 
@@ -132,14 +134,7 @@ std::string json_field(const std::string& line, const std::string& name) {
     return line.substr(i, end - i);
 }
 
-std::string dump_json(const fs::path& file) {
-    tools::DumpOptions o;
-    o.paths = {file.string()};
-    o.format = tools::DumpFormat::Json;
-    std::ostringstream out, err;
-    tools::run_dump(o, out, err);
-    return out.str();
-}
+std::string dump_json(const fs::path& file) { return dump_as(file, tools::DumpFormat::Json); }
 
 }  // namespace
 

@@ -175,17 +175,27 @@ public:
         return ro;
     }
 
-    void print_record(const std::string& file, const zab::TxnLogRecord& rec) {
+    // Decodes one record and prints it through `printer` if the filters let
+    // it; sets `damage` for what ZooKeeper could not replay. Returns whether
+    // it counts towards --limit. Reads only options: safe on worker threads.
+    bool format_record(Printer& printer, const std::string& file, const zab::TxnLogRecord& rec,
+                       bool& damage) const {
         try {
             const zab::Txn t = zab::decode_txn(rec.payload, {reader_options().max_record});
-            if (has_undecodable_part(t)) m_outcome = Outcome::DataDamage;
-            if (!m_o.filter.matches(t)) return;
-            m_p.txn(file, rec, t);
+            if (has_undecodable_part(t)) damage = true;
+            if (!m_o.filter.matches(t)) return false;
+            printer.txn(file, rec, t);
         } catch (const FormatError& e) {
-            m_p.undecodable(file, rec, e.what());
-            m_outcome = Outcome::DataDamage;
+            printer.undecodable(file, rec, e.what());
+            damage = true;
         }
-        ++m_count;
+        return true;
+    }
+
+    void print_record(const std::string& file, const zab::TxnLogRecord& rec) {
+        bool damage = false;
+        if (format_record(m_p, file, rec, damage)) ++m_count;
+        if (damage) m_outcome = Outcome::DataDamage;
     }
 
     void log(const fs::path& path, const MappedFile& mapped) {
@@ -234,19 +244,7 @@ public:
             std::ostringstream out;
             const std::unique_ptr<Printer> printer = m_make_printer(out);
             Chunk c;
-            const zab::TxnDecodeOptions dopt{reader_options().max_record};
-            for (const auto& rec : records) {
-                try {
-                    const zab::Txn t = zab::decode_txn(rec.payload, dopt);
-                    if (has_undecodable_part(t)) c.damage = true;
-                    if (!m_o.filter.matches(t)) continue;
-                    printer->txn(file, rec, t);
-                } catch (const FormatError& e) {
-                    printer->undecodable(file, rec, e.what());
-                    c.damage = true;
-                }
-                ++c.count;
-            }
+            for (const auto& rec : records) c.count += format_record(*printer, file, rec, c.damage) ? 1 : 0;
             c.text = std::move(out).str();
             return c;
         };

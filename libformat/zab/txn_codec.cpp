@@ -51,10 +51,28 @@ constexpr std::array kOps = {
     OpInfo{-1, "error", "error"},
 };
 
-const OpInfo* find_op(std::int32_t code) {
-    for (const auto& o : kOps) {
-        if (o.code == code) return &o;
+// Every opcode lies in -11..22 or 100..107: index them directly, as printers
+// look one up for every txn.
+constexpr std::int32_t kLowFirst = -11, kLowLast = 22, kHighFirst = 100, kHighLast = 107;
+
+struct OpIndex {
+    const OpInfo* low[kLowLast - kLowFirst + 1] = {};
+    const OpInfo* high[kHighLast - kHighFirst + 1] = {};
+    constexpr OpIndex() {
+        for (const auto& o : kOps) {
+            if (o.code >= kHighFirst) {
+                high[o.code - kHighFirst] = &o;
+            } else {
+                low[o.code - kLowFirst] = &o;
+            }
+        }
     }
+};
+constexpr OpIndex kOpIndex;
+
+const OpInfo* find_op(std::int32_t code) {
+    if (code >= kLowFirst && code <= kLowLast) return kOpIndex.low[code - kLowFirst];
+    if (code >= kHighFirst && code <= kHighLast) return kOpIndex.high[code - kHighFirst];
     return nullptr;
 }
 
