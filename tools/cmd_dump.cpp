@@ -13,10 +13,35 @@
 #include <functional>
 #include <future>
 #include <sstream>
+#include <streambuf>
 #include <filesystem>
 #include <thread>
 
 namespace zabra::tools {
+
+namespace {
+
+// An ostream target that appends to a caller's string, so that the string's
+// capacity can be reused (std::ostringstream always starts empty).
+class StringAppendBuf final : public std::streambuf {
+public:
+    explicit StringAppendBuf(std::string& s) : m_s(s) {}
+
+protected:
+    std::streamsize xsputn(const char* p, std::streamsize n) override {
+        m_s.append(p, static_cast<std::size_t>(n));
+        return n;
+    }
+    int_type overflow(int_type c) override {
+        if (!traits_type::eq_int_type(c, traits_type::eof())) m_s.push_back(traits_type::to_char_type(c));
+        return traits_type::not_eof(c);
+    }
+
+private:
+    std::string& m_s;
+};
+
+}  // namespace
 
 namespace fs = std::filesystem;
 
@@ -239,16 +264,21 @@ public:
             m_count += c.count;
             progress(end);
             mapped.release_before(end);
+            c.text.clear();
+            m_spare_buffers.push_back(std::move(c.text));
         };
-        auto format = [this, file](std::vector<zab::TxnLogRecord> records) {
-            std::ostringstream out;
+        auto format = [this, file](std::vector<zab::TxnLogRecord> records, std::string buffer) {
+            StringAppendBuf sink(buffer);
+            std::ostream out(&sink);
             const std::unique_ptr<Printer> printer = m_make_printer(out);
             Chunk c;
             for (const auto& rec : records) c.count += format_record(*printer, file, rec, c.damage) ? 1 : 0;
-            c.text = std::move(out).str();
+            out.flush();
+            c.text = std::move(buffer);
             return c;
         };
         std::vector<zab::TxnLogRecord> batch;
+        batch.reserve(kChunkRecords);
         zab::TxnLogRecord rec;
         for (bool more = true; more;) {
             more = reader.next(rec);
@@ -256,8 +286,15 @@ public:
             if (batch.size() == kChunkRecords || (!more && !batch.empty())) {
                 const std::uint64_t end = batch.back().offset + batch.back().size();
                 if (in_flight.size() >= 2 * m_workers) write_front();
-                in_flight.emplace_back(std::async(std::launch::async, format, std::move(batch)), end);
+                std::string buffer;
+                if (!m_spare_buffers.empty()) {
+                    buffer = std::move(m_spare_buffers.back());
+                    m_spare_buffers.pop_back();
+                }
+                in_flight.emplace_back(std::async(std::launch::async, format, std::move(batch), std::move(buffer)),
+                                       end);
                 batch = {};
+                batch.reserve(kChunkRecords);
             }
         }
         while (!in_flight.empty()) write_front();
@@ -413,6 +450,9 @@ private:
     const DumpOptions& m_o;
     Printer& m_p;
     PrinterFactory m_make_printer;
+    // Output buffers of parallel chunks, handed back and reused across files:
+    // a fresh multi-megabyte buffer per chunk costs a page fault per 4 KiB.
+    std::vector<std::string> m_spare_buffers;
     unsigned m_workers = 1;
     std::ostream& m_out;
     std::ostream& m_err;

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <climits>
+#include <cstring>
 #include <ctime>
 
 namespace zabra::tools {
@@ -21,6 +23,27 @@ struct PlainBytes {
 };
 constexpr PlainBytes kPlain;
 
+constexpr std::uint64_t kOnes = 0x0101010101010101ull;
+constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+
+std::uint64_t load8(const char* p) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    return w;
+}
+
+// Whether some byte of w is zero / below n (n <= 0x80): the usual SWAR tests,
+// exact as a whole though a borrow can mark bytes above a true hit.
+constexpr bool has_zero_byte(std::uint64_t w) { return ((w - kOnes) & ~w & kHighs) != 0; }
+constexpr bool has_byte_below(std::uint64_t w, unsigned n) { return ((w - kOnes * n) & ~w & kHighs) != 0; }
+
+// Eight bytes that a JSON string takes as they are: printable ASCII, no quote,
+// no backslash, no DEL. Most paths and data are such runs.
+constexpr bool json_plain8(std::uint64_t w) {
+    return (w & kHighs) == 0 && !has_byte_below(w, 0x20) && !has_zero_byte(w ^ (kOnes * '"')) &&
+           !has_zero_byte(w ^ (kOnes * '\\')) && !has_zero_byte(w ^ (kOnes * 0x7f));
+}
+
 }  // namespace
 
 
@@ -36,6 +59,12 @@ void append_hex_id(std::string& out, std::int64_t v) {
     *--p = 'x';
     *--p = '0';
     out.append(p, static_cast<std::size_t>(end - p));
+}
+
+void append_decimal(std::string& out, std::int64_t v) {
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 std::string hex_id(std::int64_t v) {
@@ -111,7 +140,9 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
 }  // namespace
 
 bool is_valid_utf8(std::string_view s) {
-    for (std::size_t i = 0; i < s.size();) {
+    std::size_t i = 0;
+    while (i + 8 <= s.size() && (load8(s.data() + i) & kHighs) == 0) i += 8;  // ASCII runs
+    while (i < s.size()) {
         const std::size_t n = utf8_len(s, i);
         if (n == 0) return false;
         i += n;
@@ -131,6 +162,7 @@ void append_json_string(std::string& out, std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
         // Runs of plain printable ASCII are the common case: copy them whole.
         std::size_t j = i;
+        while (j + 8 <= s.size() && json_plain8(load8(s.data() + j))) j += 8;
         while (j < s.size() && kPlain.plain[1][static_cast<unsigned char>(s[j])]) ++j;
         if (j > i) {
             out.append(s.substr(i, j - i));

@@ -17,7 +17,7 @@ public:
 
     void text(std::string_view name, std::string_view value) override { append_json_string(key(name), value); }
     void data(std::string_view name, const zab::Buffer& value) override { json_data(name, value); }
-    void number(std::string_view name, std::int64_t value) override { key(name) += std::to_string(value); }
+    void number(std::string_view name, std::int64_t value) override { append_decimal(key(name), value); }
     void hex(std::string_view name, std::int64_t value) override {
         std::string& o = key(name);
         o += '"';
@@ -34,8 +34,13 @@ public:
         o += '[';
         for (std::size_t i = 0; i < value->size(); ++i) {
             const auto& a = (*value)[i];
-            o += fmt::format("{}{{\"perms\":{},\"scheme\":{},\"id\":{}}}", i ? "," : "", a.perms,
-                             json_string(a.scheme), json_string(a.id));
+            o += i ? ",{\"perms\":" : "{\"perms\":";
+            append_decimal(o, a.perms);
+            o += ",\"scheme\":";
+            append_json_string(o, a.scheme);
+            o += ",\"id\":";
+            append_json_string(o, a.id);
+            o += '}';
         }
         o += ']';
     }
@@ -46,7 +51,10 @@ public:
             return;
         }
         o += '[';
-        for (std::size_t i = 0; i < value->size(); ++i) { if (i) o += ','; o += json_string((*value)[i]); }
+        for (std::size_t i = 0; i < value->size(); ++i) {
+            if (i) o += ',';
+            append_json_string(o, (*value)[i]);
+        }
         o += ']';
     }
     void begin_ops(std::string_view name) override {
@@ -56,7 +64,9 @@ public:
     void begin_op(const zab::SubTxn& op) override {
         if (!m_first_op) m_out += ',';
         m_first_op = false;
-        m_out += fmt::format("{{\"type\":{}", json_string(zab::op_label(op.type)));
+        m_out += "{\"type\":\"";
+        m_out += zab::op_label(op.type);  // labels are plain identifiers
+        m_out += '"';
         if (!op.decode_error.empty()) {
             m_out += ",\"decode_error\":" + json_string(op.decode_error);
             json_data("raw", op.raw);
@@ -105,7 +115,7 @@ public:
         line.assign("{\"record\":\"txn\",\"file\":");
         line += quoted_file(file);
         line += ",\"offset\":";
-        line += std::to_string(record.offset);
+        append_decimal(line, static_cast<std::int64_t>(record.offset));
         line += ",\"zxid\":\"";
         append_hex_id(line, h.zxid);
         line += "\",\"type\":\"";
@@ -113,9 +123,9 @@ public:
         line += "\",\"session\":\"";
         append_hex_id(line, h.client_id);
         line += "\",\"cxid\":";
-        line += std::to_string(h.cxid);
+        append_decimal(line, h.cxid);
         line += ",\"time\":";
-        line += std::to_string(h.time);
+        append_decimal(line, h.time);
         if (zab::op_label(h.type) == "unknown") line += fmt::format(",\"opcode\":{}", h.type);
         JsonFields fields(line, m_options);
         walk_fields(t.body, fields);
@@ -123,7 +133,7 @@ public:
             line += ",\"digest\":\"";
             append_hex_id(line, t.digest->tree_digest);
             line += "\",\"digest_version\":";
-            line += std::to_string(t.digest->version);
+            append_decimal(line, t.digest->version);
         }
         if (!t.trailing.empty()) line += fmt::format(",\"trailing_bytes\":{}", t.trailing.size());
         line += "}\n";
