@@ -139,9 +139,15 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
 
 }  // namespace
 
+std::size_t ascii_run_end(std::string_view s, std::size_t from) {
+    std::size_t i = from;
+    while (i + 8 <= s.size() && (load8(s.data() + i) & kHighs) == 0) i += 8;
+    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+    return i;
+}
+
 bool is_valid_utf8(std::string_view s) {
-    std::size_t i = 0;
-    while (i + 8 <= s.size() && (load8(s.data() + i) & kHighs) == 0) i += 8;  // ASCII runs
+    std::size_t i = ascii_run_end(s, 0);
     while (i < s.size()) {
         const std::size_t n = utf8_len(s, i);
         if (n == 0) return false;

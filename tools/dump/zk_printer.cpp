@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <climits>
 #include <ctime>
+#include <iterator>
 #include <map>
 
 namespace zabra::tools {
@@ -20,18 +21,21 @@ namespace {
 
 // new String(bytes, UTF_8) as JDK 17 decodes (String.decodeUTF8_UTF16 with
 // replacement): how many bytes one U+FFFD swallows follows its rules exactly.
-std::string java_utf8(std::string_view s) {
+void append_java_utf8(std::string& out, std::string_view s) {
     static constexpr std::string_view kRepl = "\xef\xbf\xbd";
     auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
     auto not_cont = [](unsigned char b) { return (b & 0xc0) != 0x80; };
-    std::string out;
     const std::size_t sl = s.size();
     std::size_t sp = 0;
     while (sp < sl) {
+        const std::size_t ascii_end = ascii_run_end(s, sp);  // ASCII is kept as it is
+        if (ascii_end > sp) {
+            out.append(s.substr(sp, ascii_end - sp));
+            sp = ascii_end;
+            continue;
+        }
         const unsigned char b1 = at(sp++);
-        if (b1 < 0x80) {
-            out.push_back(static_cast<char>(b1));
-        } else if (b1 >= 0xc2 && b1 <= 0xdf) {
+        if (b1 >= 0xc2 && b1 <= 0xdf) {
             if (sp < sl) {
                 if (not_cont(at(sp))) {
                     out += kRepl;
@@ -103,6 +107,11 @@ std::string java_utf8(std::string_view s) {
             out += kRepl;
         }
     }
+}
+
+std::string java_utf8(std::string_view s) {
+    std::string out;
+    append_java_utf8(out, s);
     return out;
 }
 
@@ -144,44 +153,84 @@ std::string jute_acl_vector(const zab::AclList& acls) {
 }
 
 // java.util.List<ACL>.toString(): "[" + ACL.toString() joined by ", " + "]".
-std::string java_acl_list(const zab::AclList& acls) {
-    if (!acls) return "null";
-    std::string out = "[";
+void append_java_acl_list(std::string& out, const zab::AclList& acls) {
+    if (!acls) {
+        out += "null";
+        return;
+    }
+    out += '[';
     for (std::size_t i = 0; i < acls->size(); ++i) {
         const auto& a = (*acls)[i];
-        out += fmt::format("{}{},s{{{},{}}}\n", i ? ", " : "", a.perms, jute_string(a.scheme), jute_string(a.id));
+        if (i) out += ", ";
+        append_decimal(out, a.perms);
+        out += ",s{";
+        out += jute_string(a.scheme);
+        out += ',';
+        out += jute_string(a.id);
+        out += "}\n";
     }
-    return out + "]";
+    out += ']';
+}
+
+void append_data_text(std::string& out, const zab::Buffer& b) {
+    if (b) append_java_utf8(out, *b);
 }
 
 std::string data_text(const zab::Buffer& b) { return b ? java_utf8(*b) : std::string(); }
 
-// TxnLogToolkit.getFormattedTxnStr.
-std::string body_text(std::int32_t type, const zab::TxnBody& body) {
+// TxnLogToolkit.getFormattedTxnStr. The common kinds are appended piece by
+// piece: this runs once per txn.
+void append_body_text(std::string& out, std::int32_t type, const zab::TxnBody& body) {
     using namespace zab;
-    return std::visit(
+    auto path_data = [&out](const std::string& path, const Buffer& data) {
+        append_java_utf8(out, path);
+        out += ',';
+        append_data_text(out, data);
+        out += ',';
+    };
+    if (const auto* c = std::get_if<CreateTxn>(&body)) {
+        path_data(c->path, c->data);
+        append_java_acl_list(out, c->acl);
+        out += c->ephemeral ? ",true," : ",false,";
+        append_decimal(out, c->parent_cversion);
+        return;
+    }
+    if (const auto* d = std::get_if<SetDataTxn>(&body)) {
+        path_data(d->path, d->data);
+        append_decimal(out, d->version);
+        return;
+    }
+    if (const auto* c = std::get_if<CreateContainerTxn>(&body)) {
+        path_data(c->path, c->data);
+        append_java_acl_list(out, c->acl);
+        out += ',';
+        append_decimal(out, c->parent_cversion);
+        return;
+    }
+    if (const auto* c = std::get_if<CreateTtlTxn>(&body)) {
+        path_data(c->path, c->data);
+        append_java_acl_list(out, c->acl);
+        out += ',';
+        append_decimal(out, c->parent_cversion);
+        out += ',';
+        append_decimal(out, c->ttl);
+        return;
+    }
+    out += std::visit(
         [&](const auto& b) -> std::string {
             using T = std::decay_t<decltype(b)>;
-            if constexpr (std::is_same_v<T, CreateTxn>) {
-                return fmt::format("{},{},{},{},{}", java_utf8(b.path), data_text(b.data), java_acl_list(b.acl),
-                                   b.ephemeral ? "true" : "false", b.parent_cversion);
-            } else if constexpr (std::is_same_v<T, SetDataTxn>) {
-                return fmt::format("{},{},{}", java_utf8(b.path), data_text(b.data), b.version);
-            } else if constexpr (std::is_same_v<T, CreateContainerTxn>) {
-                return fmt::format("{},{},{},{}", java_utf8(b.path), data_text(b.data), java_acl_list(b.acl),
-                                   b.parent_cversion);
-            } else if constexpr (std::is_same_v<T, CreateTtlTxn>) {
-                return fmt::format("{},{},{},{},{}", java_utf8(b.path), data_text(b.data), java_acl_list(b.acl),
-                                   b.parent_cversion, b.ttl);
+            if constexpr (std::is_same_v<T, CreateTxn> || std::is_same_v<T, SetDataTxn> ||
+                          std::is_same_v<T, CreateContainerTxn> || std::is_same_v<T, CreateTtlTxn>) {
+                return {};  // appended above
             } else if constexpr (std::is_same_v<T, MultiTxn>) {
-                std::string out;
+                std::string ops;
                 if (b.ops) {
                     for (std::size_t i = 0; i < b.ops->size(); ++i) {
                         const auto& op = (*b.ops)[i];
-                        out += fmt::format("{}{}:{}", i ? ";" : "", op_name(op.type), data_text(op.raw));
+                        ops += fmt::format("{}{}:{}", i ? ";" : "", op_name(op.type), data_text(op.raw));
                     }
                 }
-                return out;
+                return ops;
             } else if constexpr (std::is_same_v<T, CreateSessionTxn>) {
                 return fmt::format("{}\n", b.timeout);
             } else if constexpr (std::is_same_v<T, ErrorTxn>) {
@@ -194,12 +243,12 @@ std::string body_text(std::int32_t type, const zab::TxnBody& body) {
                 return fmt::format("{},{}\n", jute_string(b.path), b.version);
             } else if constexpr (std::is_same_v<T, CloseSessionTxn>) {
                 if (!b.paths_to_delete) return "";
-                std::string out = "v{";
+                std::string paths = "v{";
                 if (*b.paths_to_delete) {
                     const auto& v = **b.paths_to_delete;
-                    for (std::size_t i = 0; i < v.size(); ++i) { if (i) out += ','; out += jute_string(v[i]); }
+                    for (std::size_t i = 0; i < v.size(); ++i) { if (i) paths += ','; paths += jute_string(v[i]); }
                 }
-                return out + "}\n";
+                return paths + "}\n";
             } else {
                 (void)type;
                 return jute_buffer(b.bytes) + "\n";
@@ -266,12 +315,15 @@ public:
 
     void txn(const std::string&, const zab::TxnLogRecord&, const zab::Txn& t) override {
         const auto& h = t.header;
-        const std::string line = fmt::format(
-            "{} session 0x{:x} cxid 0x{:x} zxid 0x{:x} {} {}", java_short_long(h.time, m_options.utc),
-            static_cast<std::uint64_t>(h.client_id), static_cast<std::uint64_t>(static_cast<std::int64_t>(h.cxid)),
-            static_cast<std::uint64_t>(h.zxid), zab::op_name(h.type), body_text(h.type, t.body));
-        m_out << line;
-        if (line.empty() || line.back() != '\n') m_out << '\n';
+        std::string& line = m_line;  // reused: no allocation per txn once warm
+        line.clear();
+        fmt::format_to(std::back_inserter(line), "{} session 0x{:x} cxid 0x{:x} zxid 0x{:x} {} ",
+                       java_short_long(h.time, m_options.utc), static_cast<std::uint64_t>(h.client_id),
+                       static_cast<std::uint64_t>(static_cast<std::int64_t>(h.cxid)),
+                       static_cast<std::uint64_t>(h.zxid), zab::op_name(h.type));
+        append_body_text(line, h.type, t.body);
+        if (line.back() != '\n') line += '\n';
+        m_out.write(line.data(), static_cast<std::streamsize>(line.size()));
     }
 
     void undecodable(const std::string&, const zab::TxnLogRecord&, const std::string& why) override {
@@ -354,6 +406,7 @@ private:
     std::uint64_t m_count = 0;
     bool m_started = false;
     std::int64_t m_max_zxid = 0;
+    std::string m_line;
 };
 
 }  // namespace
