@@ -68,7 +68,7 @@ void DataTree::rehash(const std::string& path, DataNode& n) {
     put32(st.cversion);
     put32(st.aversion);
     put64(st.ephemeral_owner);
-    n.digest = crc32_concat(n.path_data_crc, crc32_update(0, {block, kStatPersistedSize}), kStatPersistedSize);
+    n.digest = crc32_update(n.path_data_crc, {block, kStatPersistedSize});  // continues the CRC
     if (!digest_excluded(path)) m_digest += n.digest;
 }
 
@@ -109,24 +109,23 @@ void DataTree::load_acl(const SnapshotAcl& a) {
 }
 
 void DataTree::load_node(const SnapshotNode& sn) {
-    if (m_nodes.count(sn.path)) {
-        throw FormatError("Invalid Datatree, path " + sn.path + " appears twice", sn.offset);
-    }
+    const auto [at, inserted] = m_nodes.try_emplace(sn.path);  // (references survive rehashing)
+    if (!inserted) throw FormatError("Invalid Datatree, path " + sn.path + " appears twice", sn.offset);
     if (!sn.path.empty() && sn.path[0] != '/') {
         throw FormatError("Invalid Datatree, path " + sn.path + " does not start with /", sn.offset);
     }
     if (!sn.path.empty()) {
-        const std::string parent = parent_path(sn.path);
+        const std::string_view parent = std::string_view(sn.path).substr(0, sn.path.rfind('/'));
         auto it = m_nodes.find(parent);
         if (it == m_nodes.end()) {
-            throw FormatError("Invalid Datatree, unable to find parent " + parent + " of path " + sn.path, sn.offset);
+            throw FormatError("Invalid Datatree, unable to find parent " + std::string(parent) + " of path " + sn.path,
+                              sn.offset);
         }
         if (m_keep_data) it->second.add_child(child_name(sn.path));
     }
-    DataNode n;
-    n.acl = sn.acl;
-    n.stat = sn.stat;
-    auto& slot = m_nodes[sn.path] = std::move(n);
+    DataNode& slot = at->second;
+    slot.acl = sn.acl;
+    slot.stat = sn.stat;
     set_data(sn.path, slot, sn.data);
     rehash(sn.path, slot);
     if (sn.stat.ephemeral_owner > 0) m_ephemerals[sn.stat.ephemeral_owner].insert(sn.path);

@@ -47,6 +47,14 @@ struct DataNode {
     std::uint32_t digest = 0;
 };
 
+// Paths to nodes. The hash is transparent so that a parent can be looked up
+// by a string_view into its child's path, without a copy.
+struct PathHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+using NodeMap = std::unordered_map<std::string, DataNode, PathHash, std::equal_to<>>;
+
 struct ApplyResult {
     std::int32_t err = err::ok;  // first error, as processTxn reports it
 };
@@ -90,7 +98,7 @@ public:
     // digest is compared at load (ZooKeeper never compares it at all).
     const DigestCheck& load_check() const { return m_load_check; }
 
-    const std::unordered_map<std::string, DataNode>& nodes() const { return m_nodes; }
+    const NodeMap& nodes() const { return m_nodes; }
     const DataNode* find(const std::string& path) const;
     const std::map<std::int64_t, std::int32_t>& sessions() const { return m_sessions; }
     const std::map<std::int64_t, std::vector<Acl>>& acls() const { return m_acls; }
@@ -115,7 +123,7 @@ private:
     void set_data(const std::string& path, DataNode& n, const Buffer& data);
 
     bool m_keep_data = true;
-    std::unordered_map<std::string, DataNode> m_nodes;
+    NodeMap m_nodes;
     std::map<std::int64_t, std::vector<Acl>> m_acls;
     std::int64_t m_next_acl = 0;
     std::map<std::int64_t, std::int32_t> m_sessions;

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <future>
 #include <memory>
 
 namespace zabra::zab {
@@ -40,9 +41,30 @@ std::string zxid_range(std::int64_t a, std::int64_t b) {
 constexpr std::uint8_t kSealTail[5] = {0, 0, 0, 1, '/'};
 
 struct SnapshotState {
+    explicit SnapshotState(DataFile f) : file(std::move(f)) {}
     DataFile file;
     bool zk_valid = false;  // ZooKeeper would accept it at startup
+    bool unreadable = false;
+    // Findings of its check, kept apart because snapshots are checked on two
+    // threads; they join the report in snapshot order.
+    std::vector<Finding> findings;
 };
+
+// The chosen snapshot's tree for replay, or why it could not be built.
+struct LoadedTree {
+    std::unique_ptr<DataTree> tree;
+    std::optional<FormatError> error;
+};
+
+Finding make_finding(Severity sev, std::string code, const fs::path& file, std::string message, std::string action) {
+    Finding f;
+    f.severity = sev;
+    f.code = std::move(code);
+    f.file = file;
+    f.message = std::move(message);
+    f.action = std::move(action);
+    return f;
+}
 
 struct Position {
     std::int64_t zxid;
@@ -58,7 +80,7 @@ public:
     void add_dir(const fs::path& path) {
         DataDir d = list_data_dir(path);
         for (auto& f : d.logs) m_logs.push_back(std::move(f));
-        for (auto& f : d.snapshots) m_snaps.push_back({std::move(f), false});
+        for (auto& f : d.snapshots) m_snaps.push_back(SnapshotState{std::move(f)});
         m_dirs.push_back(std::move(d));
     }
 
@@ -78,7 +100,7 @@ public:
         if (f.name.kind == FileKind::TxnLog) {
             m_logs.push_back(std::move(f));
         } else {
-            m_snaps.push_back({std::move(f), false});
+            m_snaps.push_back(SnapshotState{std::move(f)});
         }
     }
 
@@ -92,10 +114,7 @@ public:
         check_names();
         for (const auto& s : m_snaps) m_total_bytes += s.file.size;
         for (const auto& l : m_logs) m_total_bytes += l.size;
-        for (auto& s : m_snaps) {
-            check_snapshot(s);
-            progress(s.file.size);
-        }
+        check_snapshots();
         choose_snapshot();
         for (std::size_t i = 0; i < m_logs.size(); ++i) {
             check_log(m_logs[i], i + 1 == m_logs.size());
@@ -113,13 +132,7 @@ private:
     }
 
     Finding& add(Severity sev, std::string code, const fs::path& file, std::string message, std::string action) {
-        Finding f;
-        f.severity = sev;
-        f.code = std::move(code);
-        f.file = file;
-        f.message = std::move(message);
-        f.action = std::move(action);
-        m_r.findings.push_back(std::move(f));
+        m_r.findings.push_back(make_finding(sev, std::move(code), file, std::move(message), std::move(action)));
         return m_r.findings.back();
     }
 
@@ -154,11 +167,23 @@ private:
 
     // ------------------------------------------------------------- snapshots
 
-    void check_snapshot(SnapshotState& s) {
-        ++m_r.stats.snapshots;
+    // Checks one snapshot as ZooKeeper would before loading it, and more.
+    // Touches nothing but `s`: snapshots are checked on two threads.
+    void check_snapshot(SnapshotState& s) const {
         const DataFile& f = s.file;
-        const std::unique_ptr<MappedFile> m = open(f.path);
-        if (!m) return;
+        auto add = [&s](Severity sev, std::string code, const fs::path& file, std::string message,
+                        std::string action) -> Finding& {
+            s.findings.push_back(make_finding(sev, std::move(code), file, std::move(message), std::move(action)));
+            return s.findings.back();
+        };
+        std::unique_ptr<MappedFile> m;
+        try {
+            m = std::make_unique<MappedFile>(f.path);
+        } catch (const std::exception& e) {
+            add(Severity::Error, "unreadable", f.path, e.what(), "check permissions and the disk");
+            s.unreadable = true;
+            return;
+        }
         const ByteSpan b = m->bytes();
         const Compression content = detect_compression(b);
         bool quick_ok = f.name.zxid >= 0;
@@ -214,6 +239,49 @@ private:
         s.zk_valid = quick_ok && r.ok() && content == f.name.name_compression;
     }
 
+    // Snapshots are checked oldest first, the newest on this thread and the
+    // others on a second core; meanwhile, when the newest passes, its tree is
+    // loaded for replay, as it is nearly always the one ZooKeeper chooses.
+    void check_snapshots() {
+        if (m_snaps.empty()) return;
+        SnapshotState& newest = m_snaps.back();
+        auto older = std::async(std::launch::async, [this] {
+            for (std::size_t i = 0; i + 1 < m_snaps.size(); ++i) check_snapshot(m_snaps[i]);
+        });
+        try {
+            check_snapshot(newest);
+            if (m_o.replay && newest.zk_valid) m_preloaded = load_tree(newest);
+        } catch (...) {
+            older.wait();
+            throw;
+        }
+        older.get();
+        for (auto& snap : m_snaps) {
+            ++m_r.stats.snapshots;
+            if (snap.unreadable) m_r.unreadable = true;
+            for (auto& f : snap.findings) m_r.findings.push_back(std::move(f));
+            snap.findings.clear();
+            progress(snap.file.size);
+        }
+    }
+
+    LoadedTree load_tree(const SnapshotState& snap) const {
+        LoadedTree loaded;
+        try {
+            MappedFile m(snap.file.path);
+            SnapshotReadResult r;
+            SnapshotReadOptions ro;
+            ro.max_buffer = m_o.max_record;
+            ro.on_consumed = [&m](std::uint64_t c) { m.release_before(c); };
+            // Digest only: the replay needs no data, and the tree may be large.
+            loaded.tree = std::make_unique<DataTree>(
+                DataTree::load(m.bytes(), snap.file.name.zxid, r, ro, /*keep_data=*/false));
+        } catch (const FormatError& e) {
+            loaded.error = e;
+        }
+        return loaded;
+    }
+
     void choose_snapshot() {
         std::size_t skipped = 0;
         for (auto it = m_snaps.rbegin(); it != m_snaps.rend(); ++it) {
@@ -242,32 +310,27 @@ private:
             fd.zxid = m_chosen->file.name.zxid;
         }
         if (!m_o.replay) return;
-        try {
-            MappedFile m(m_chosen->file.path);
-            SnapshotReadResult r;
-            SnapshotReadOptions ro;
-            ro.max_buffer = m_o.max_record;
-            ro.on_consumed = [&m](std::uint64_t c) { m.release_before(c); };
-            // Digest only: the replay needs no data, and the tree may be large.
-            m_tree = std::make_unique<DataTree>(
-                DataTree::load(m.bytes(), m_chosen->file.name.zxid, r, ro, /*keep_data=*/false));
-            m_applied = m_chosen->file.name.zxid;
-            const DigestCheck& c = m_tree->load_check();
-            if (c.compared) {
-                ++m_r.stats.digests_compared;
-                if (c.expected != c.actual) {
-                    add(Severity::Error, "snapshot-digest-mismatch", m_chosen->file.path,
-                        fmt::format("the nodes give digest {}, the snapshot stores {}", hex(c.actual),
-                                    hex(c.expected)),
-                        "move it aside; ZooKeeper would load it without noticing")
-                        .zxid = m_chosen->file.name.zxid;
-                }
-            }
-        } catch (const FormatError& e) {
+        LoadedTree loaded = m_chosen == &m_snaps.back() && (m_preloaded.tree || m_preloaded.error)
+                                ? std::move(m_preloaded)
+                                : load_tree(*m_chosen);
+        m_preloaded = {};
+        if (loaded.error) {
             add(Severity::Error, "snapshot-invalid-tree", m_chosen->file.path,
-                fmt::format("{}; ZooKeeper fails to load it", e.what()), "move it aside")
-                .offset = e.offset();
-            m_tree.reset();
+                fmt::format("{}; ZooKeeper fails to load it", loaded.error->what()), "move it aside")
+                .offset = loaded.error->offset();
+            return;
+        }
+        m_tree = std::move(loaded.tree);
+        m_applied = m_chosen->file.name.zxid;
+        const DigestCheck& c = m_tree->load_check();
+        if (c.compared) {
+            ++m_r.stats.digests_compared;
+            if (c.expected != c.actual) {
+                add(Severity::Error, "snapshot-digest-mismatch", m_chosen->file.path,
+                    fmt::format("the nodes give digest {}, the snapshot stores {}", hex(c.actual), hex(c.expected)),
+                    "move it aside; ZooKeeper would load it without noticing")
+                    .zxid = m_chosen->file.name.zxid;
+            }
         }
     }
 
@@ -629,6 +692,7 @@ private:
     std::optional<std::int64_t> m_damage_zxid_hint;
     std::optional<std::size_t> m_open_damage;  // index of a damage finding awaiting the next record
     std::unique_ptr<DataTree> m_tree;
+    LoadedTree m_preloaded;  // the newest snapshot's, loaded while the others are checked
     std::int64_t m_applied = 0;
     bool m_replay_stopped = false;
     std::uint64_t m_digest_mismatches = 0;
