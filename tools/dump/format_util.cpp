@@ -213,33 +213,38 @@ void append_json_string(std::string& out, std::string_view s) {
     out += '"';
 }
 
-std::string base64(std::string_view s) {
+void append_base64(std::string& out, std::string_view s) {
     static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string out;
-    out.reserve((s.size() + 2) / 3 * 4);
+    const std::size_t start = out.size();
+    out.resize(start + (s.size() + 2) / 3 * 4);
+    char* o = out.data() + start;
+    auto byte = [&s](std::size_t k) { return std::uint32_t{static_cast<unsigned char>(s[k])}; };
     std::size_t i = 0;
     for (; i + 2 < s.size(); i += 3) {
-        const std::uint32_t v = (std::uint32_t{static_cast<unsigned char>(s[i])} << 16) |
-                                (std::uint32_t{static_cast<unsigned char>(s[i + 1])} << 8) |
-                                static_cast<unsigned char>(s[i + 2]);
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += kAlphabet[v & 63];
+        const std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+        *o++ = kAlphabet[(v >> 18) & 63];
+        *o++ = kAlphabet[(v >> 12) & 63];
+        *o++ = kAlphabet[(v >> 6) & 63];
+        *o++ = kAlphabet[v & 63];
     }
     if (i + 1 == s.size()) {
-        const std::uint32_t v = std::uint32_t{static_cast<unsigned char>(s[i])} << 16;
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += "==";
+        const std::uint32_t v = byte(i) << 16;
+        *o++ = kAlphabet[(v >> 18) & 63];
+        *o++ = kAlphabet[(v >> 12) & 63];
+        *o++ = '=';
+        *o++ = '=';
     } else if (i + 2 == s.size()) {
-        const std::uint32_t v = (std::uint32_t{static_cast<unsigned char>(s[i])} << 16) |
-                                (std::uint32_t{static_cast<unsigned char>(s[i + 1])} << 8);
-        out += kAlphabet[(v >> 18) & 63];
-        out += kAlphabet[(v >> 12) & 63];
-        out += kAlphabet[(v >> 6) & 63];
-        out += '=';
+        const std::uint32_t v = (byte(i) << 16) | (byte(i + 1) << 8);
+        *o++ = kAlphabet[(v >> 18) & 63];
+        *o++ = kAlphabet[(v >> 12) & 63];
+        *o++ = kAlphabet[(v >> 6) & 63];
+        *o++ = '=';
     }
+}
+
+std::string base64(std::string_view s) {
+    std::string out;
+    append_base64(out, s);
     return out;
 }
 

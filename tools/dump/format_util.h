@@ -34,6 +34,7 @@ std::string acl_text(const zab::Acl& a);
 // Appending forms, for the printers' hot paths (no temporaries).
 void append_hex_id(std::string& out, std::int64_t v);
 void append_decimal(std::string& out, std::int64_t v);
+void append_base64(std::string& out, std::string_view s);
 void append_iso_time(std::string& out, std::int64_t epoch_ms, bool utc);
 void append_json_string(std::string& out, std::string_view s);
 void append_escaped(std::string& out, std::string_view s, bool escape_quotes = true);

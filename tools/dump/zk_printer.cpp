@@ -292,16 +292,48 @@ const std::string& java_short_long(std::int64_t ms, bool utc) {
     return text;
 }
 
-// java.util.Date.toString(): "Thu Nov 26 06:26:47 UTC 2026".
-std::string java_date(std::int64_t ms, bool utc) {
+// java.util.Date.toString(): "Thu Nov 26 06:26:47 UTC 2026". Nodes of a
+// snapshot share seconds, so the last two are kept (ctime and mtime).
+const std::string& java_date(std::int64_t ms, bool utc) {
+    struct Cached {
+        std::int64_t secs = INT64_MIN;
+        bool utc = true;
+        std::string text;
+    };
+    thread_local Cached cache[2];
+    thread_local int next = 0;
+    const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    for (const Cached& c : cache) {
+        if (c.secs == secs && c.utc == utc) return c.text;
+    }
+    Cached& c = cache[next];
+    next ^= 1;
     const std::tm tm = to_tm(ms, utc);
     char buf[64];
     std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S", &tm);
-    return fmt::format("{} {} {}", buf, zone_name(tm, utc), tm.tm_year + 1900);
+    c.secs = secs;
+    c.utc = utc;
+    c.text = fmt::format("{} {} {}", buf, zone_name(tm, utc), tm.tm_year + 1900);
+    return c.text;
 }
 
 // String.format("%#016x", v).
 std::string java_hex16(std::int64_t v) { return fmt::format("{:#016x}", static_cast<std::uint64_t>(v)); }
+
+// The same, appended: "0x" and at least 14 hex digits.
+void append_java_hex16(std::string& out, std::int64_t v) {
+    char buf[16];
+    char* end = buf + sizeof buf;
+    char* p = end;
+    auto u = static_cast<std::uint64_t>(v);
+    do {
+        *--p = "0123456789abcdef"[u & 15];
+        u >>= 4;
+    } while (u != 0);
+    while (end - p < 14) *--p = '0';
+    out += "0x";
+    out.append(p, static_cast<std::size_t>(end - p));
+}
 
 class ZkPrinter final : public Printer {
 public:
@@ -365,18 +397,46 @@ public:
         }
         const auto& s = n.stat;
         const bool utc = m_options.utc;
-        std::string b = fmt::format("----\n{}\n", n.path.empty() ? "/" : java_utf8(n.path));
-        b += fmt::format("  cZxid = {}\n  ctime = {}\n", java_hex16(s.czxid), java_date(s.ctime, utc));
-        b += fmt::format("  mZxid = {}\n  mtime = {}\n", java_hex16(s.mzxid), java_date(s.mtime, utc));
-        b += fmt::format("  pZxid = {}\n  cversion = {}\n  dataVersion = {}\n  aclVersion = {}\n",
-                         java_hex16(s.pzxid), s.cversion, s.version, s.aversion);
-        b += fmt::format("  ephemeralOwner = {}\n", java_hex16(s.ephemeral_owner));
-        if (m_options.data == DataStyle::None) {
-            b += fmt::format("  dataLength = {}\n", n.data ? n.data->size() : 0);
+        std::string& b = m_line;  // reused: no allocation per node once warm
+        b.assign("----\n");
+        if (n.path.empty()) {
+            b += '/';
         } else {
-            b += fmt::format("  data = {}\n", n.data ? base64(*n.data) : "");
+            append_java_utf8(b, n.path);
         }
-        m_out << b;
+        auto field = [&b](const char* name, std::string_view value) {
+            b += name;
+            b += value;
+            b += '\n';
+        };
+        auto hex_field = [&b](const char* name, std::int64_t v) {
+            b += name;
+            append_java_hex16(b, v);
+            b += '\n';
+        };
+        auto int_field = [&b](const char* name, std::int64_t v) {
+            b += name;
+            append_decimal(b, v);
+            b += '\n';
+        };
+        b += '\n';
+        hex_field("  cZxid = ", s.czxid);
+        field("  ctime = ", java_date(s.ctime, utc));
+        hex_field("  mZxid = ", s.mzxid);
+        field("  mtime = ", java_date(s.mtime, utc));
+        hex_field("  pZxid = ", s.pzxid);
+        int_field("  cversion = ", s.cversion);
+        int_field("  dataVersion = ", s.version);
+        int_field("  aclVersion = ", s.aversion);
+        hex_field("  ephemeralOwner = ", s.ephemeral_owner);
+        if (m_options.data == DataStyle::None) {
+            int_field("  dataLength = ", n.data ? static_cast<std::int64_t>(n.data->size()) : 0);
+        } else {
+            b += "  data = ";
+            if (n.data) append_base64(b, *n.data);
+            b += '\n';
+        }
+        m_out.write(b.data(), static_cast<std::streamsize>(b.size()));
         m_max_zxid = std::max({m_max_zxid, s.mzxid, s.pzxid});
         ++m_owners[s.ephemeral_owner];
     }
