@@ -6,6 +6,7 @@
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/data_tree.h"
 #include "libformat/zab/snapshot_reader.h"
+#include "libformat/zab/snapshot_writer.h"
 #include "libformat/zab/txn_codec.h"
 #include "libformat/zab/txnlog_reader.h"
 
@@ -187,4 +188,79 @@ TEST_CASE("closing a session deletes its ephemerals and nothing else") {
     // processTxn turns into setCversionPzxid(cversion + 1); the delete does not
     // bump cversion in DataTree.
     CHECK(tree.find("/a")->stat.cversion == 3);
+}
+
+TEST_CASE("a tree loaded with only the replay's working set gives every digest a full tree gives") {
+    std::size_t compared = 0;
+    std::size_t unkept = 0;
+    for (const auto& dir : fixture_data_dirs()) {
+        CAPTURE(dir);
+        const DataDir d = list_data_dir(dir);
+        const std::vector<Txn> txns = all_txns(d);
+        for (const auto& snap_file : d.snapshots) {
+            CAPTURE(snap_file.path);
+            const std::string bytes = test::slurp(snap_file.path);
+            WorkingSet ws;
+            for (const Txn& t : txns) {
+                if (t.header.zxid > snap_file.name.zxid) ws.add(t);
+            }
+            SnapshotReadResult r_full, r_sparse;
+            DataTree full = DataTree::load(as_bytes(bytes), snap_file.name.zxid, r_full, {}, false);
+            DataTree sparse = DataTree::load(as_bytes(bytes), snap_file.name.zxid, r_sparse, {}, false, &ws);
+            REQUIRE(r_sparse.ok());
+            CHECK(sparse.digest() == full.digest());
+            CHECK(sparse.nodes().size() + sparse.unkept_nodes() == full.nodes().size());
+            unkept += sparse.unkept_nodes();
+            std::int64_t prev = snap_file.name.zxid;
+            for (const Txn& t : txns) {
+                if (t.header.zxid <= snap_file.name.zxid) continue;
+                if (!zxid_follows(prev, t.header.zxid)) break;
+                prev = t.header.zxid;
+                CAPTURE(t.header.zxid);
+                const DigestCheck a = full.apply_and_check(t);
+                const DigestCheck b = sparse.apply_and_check(t);
+                REQUIRE(sparse.digest() == full.digest());
+                CHECK(a.compared == b.compared);
+                compared += b.compared ? 1 : 0;
+            }
+        }
+    }
+    CHECK(compared > 500);
+    CHECK(unkept > 100);  // the sparse trees did leave nodes out
+}
+
+TEST_CASE("a sparse load keeps the parent of an ephemeral whose session the replay closes") {
+    // /p is in no txn, but closing session 7 deletes /p/e, which changes /p.
+    DataTree source;
+    auto apply = [&source](const TxnHeader& h, TxnBody body) {
+        Txn t;
+        t.header = h;
+        t.body = std::move(body);
+        REQUIRE(source.apply(t).err == err::ok);
+    };
+    apply({5, 1, 1, 1000, op::create}, CreateTxn{"/p", std::string("x"), std::nullopt, false, -1, false});
+    apply({7, 1, 2, 1000, op::create}, CreateTxn{"/p/e", std::string("y"), std::nullopt, true, -1, false});
+    apply({5, 2, 3, 1000, op::create}, CreateTxn{"/q", std::string("z"), std::nullopt, false, -1, false});
+    Snapshot snap;
+    snap.acls.push_back({1, std::vector<Acl>{{31, "world", "anyone"}}});
+    for (const auto& [path, node] : source.nodes()) {
+        snap.nodes.push_back({path, Buffer(std::string()), 1, node.stat, 0});
+    }
+    std::sort(snap.nodes.begin(), snap.nodes.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    const std::string bytes = encode_snapshot(snap, Compression::None);
+
+    Txn close;
+    close.header = {7, 0, 4, 2000, op::closeSession};
+    close.body = CloseSessionTxn{};
+    WorkingSet ws;
+    ws.add(close);
+    SnapshotReadResult r1, r2;
+    DataTree full = DataTree::load(as_bytes(bytes), 3, r1, {}, false);
+    DataTree sparse = DataTree::load(as_bytes(bytes), 3, r2, {}, false, &ws);
+    REQUIRE(sparse.find("/p") != nullptr);
+    CHECK(sparse.find("/q") == nullptr);
+    full.apply(close);
+    sparse.apply(close);
+    CHECK(full.find("/p/e") == nullptr);
+    CHECK(sparse.digest() == full.digest());
 }

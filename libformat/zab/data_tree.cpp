@@ -2,6 +2,8 @@
 
 #include "libformat/common/zlib_codec.h"
 
+#include <tuple>
+
 namespace zabra::zab {
 
 namespace {
@@ -109,8 +111,18 @@ void DataTree::load_acl(const SnapshotAcl& a) {
 }
 
 void DataTree::load_node(const SnapshotNode& sn) {
-    const auto [at, inserted] = m_nodes.try_emplace(sn.path);  // (references survive rehashing)
-    if (!inserted) throw FormatError("Invalid Datatree, path " + sn.path + " appears twice", sn.offset);
+    auto twice = [&sn] { return FormatError("Invalid Datatree, path " + sn.path + " appears twice", sn.offset); };
+    const bool kept_ephemeral = m_working_set != nullptr && sn.stat.ephemeral_owner > 0 &&
+                                m_working_set->closed_sessions.contains(sn.stat.ephemeral_owner);
+    const bool keep = m_working_set == nullptr || kept_ephemeral || m_working_set->paths.contains(sn.path);
+    NodeMap::iterator at;
+    if (keep) {
+        bool inserted;
+        std::tie(at, inserted) = m_nodes.try_emplace(sn.path);  // (references survive rehashing)
+        if (!inserted || (m_working_set && m_unkept.contains(sn.path))) throw twice();
+    } else if (!m_unkept.insert(sn.path) || m_nodes.contains(sn.path)) {
+        throw twice();
+    }
     if (!sn.path.empty() && sn.path[0] != '/') {
         throw FormatError("Invalid Datatree, path " + sn.path + " does not start with /", sn.offset);
     }
@@ -118,10 +130,18 @@ void DataTree::load_node(const SnapshotNode& sn) {
         const std::string_view parent = std::string_view(sn.path).substr(0, sn.path.rfind('/'));
         auto it = m_nodes.find(parent);
         if (it == m_nodes.end()) {
-            throw FormatError("Invalid Datatree, unable to find parent " + std::string(parent) + " of path " + sn.path,
-                              sn.offset);
+            if (!m_unkept.contains(parent)) {
+                throw FormatError(
+                    "Invalid Datatree, unable to find parent " + std::string(parent) + " of path " + sn.path,
+                    sn.offset);
+            }
+            if (kept_ephemeral) m_parents_missed.emplace(parent);  // its delete changes the parent
         }
-        if (m_keep_data) it->second.add_child(child_name(sn.path));
+        if (m_keep_data) it->second.add_child(child_name(sn.path));  // (a sparse load keeps no data)
+    }
+    if (!keep) {
+        if (!digest_excluded(sn.path)) m_digest += node_digest(sn.path, sn.data, sn.stat);
+        return;
     }
     DataNode& slot = at->second;
     slot.acl = sn.acl;
@@ -155,7 +175,7 @@ DataTree DataTree::from_snapshot(const Snapshot& snap, std::int64_t name_zxid) {
 }
 
 DataTree DataTree::load(ByteSpan file, std::int64_t name_zxid, SnapshotReadResult& result,
-                        const SnapshotReadOptions& options, bool keep_data) {
+                        const SnapshotReadOptions& options, bool keep_data, const WorkingSet* working_set) {
     struct Loader final : SnapshotVisitor {
         DataTree& t;
         explicit Loader(DataTree& tt) : t(tt) {}
@@ -163,12 +183,94 @@ DataTree DataTree::load(ByteSpan file, std::int64_t name_zxid, SnapshotReadResul
         void on_acl(const SnapshotAcl& a) override { t.load_acl(a); }
         void on_node(const SnapshotNode& n) override { t.load_node(n); }
     };
-    DataTree t(keep_data);
-    t.begin_load();
-    Loader loader(t);
-    result = read_snapshot(file, loader, options);
-    t.end_load(result.trailer, name_zxid);
-    return t;
+    if (keep_data && working_set) throw std::logic_error("DataTree::load: a working set needs a digest-only tree");
+    auto load_with = [&](const WorkingSet* ws) {
+        DataTree t(keep_data);
+        t.begin_load();
+        t.m_working_set = ws;
+        Loader loader(t);
+        result = read_snapshot(file, loader, options);
+        t.m_working_set = nullptr;
+        t.end_load(result.trailer, name_zxid);
+        return t;
+    };
+    DataTree t = load_with(working_set);
+    if (t.m_parents_missed.empty()) return t;
+    WorkingSet wider = *working_set;  // an ephemeral's parent has no ephemeral children to add
+    wider.paths.merge(t.m_parents_missed);
+    return load_with(&wider);
+}
+
+std::uint64_t PathFingerprints::fingerprint(std::string_view path) {
+    const std::uint64_t h = std::hash<std::string_view>{}(path);
+    return h == 0 ? 1 : h;
+}
+
+bool PathFingerprints::contains(std::string_view path) const {
+    if (m_slots.empty()) return false;
+    const std::uint64_t f = fingerprint(path);
+    const std::size_t mask = m_slots.size() - 1;
+    for (std::size_t i = f & mask;; i = (i + 1) & mask) {
+        if (m_slots[i] == f) return true;
+        if (m_slots[i] == 0) return false;
+    }
+}
+
+bool PathFingerprints::insert(std::string_view path) {
+    if ((m_count + 1) * 2 > m_slots.size()) {  // at most half full
+        std::vector<std::uint64_t> old(std::max<std::size_t>(1024, m_slots.size() * 2), 0);
+        old.swap(m_slots);
+        const std::size_t mask = m_slots.size() - 1;
+        for (const std::uint64_t f : old) {
+            if (f == 0) continue;
+            std::size_t i = f & mask;
+            while (m_slots[i] != 0) i = (i + 1) & mask;
+            m_slots[i] = f;
+        }
+    }
+    const std::uint64_t f = fingerprint(path);
+    const std::size_t mask = m_slots.size() - 1;
+    std::size_t i = f & mask;
+    for (; m_slots[i] != 0; i = (i + 1) & mask) {
+        if (m_slots[i] == f) return false;
+    }
+    m_slots[i] = f;
+    ++m_count;
+    return true;
+}
+
+void WorkingSet::add(const Txn& txn) {
+    PathSet& set = paths;
+    // killSession deletes the listed paths and then whatever else the
+    // session owns: its ephemerals are needed whether or not it lists them.
+    if (txn.header.type == op::closeSession) closed_sessions.insert(txn.header.client_id);
+    auto add = [&set](const std::string& path) {
+        if (path.empty() || path == "/") {
+            set.insert(std::string());
+            return;
+        }
+        set.insert(path);
+        set.insert(parent_path(path));
+    };
+    auto add_body = [&add](const TxnBody& body, auto& self) -> void {
+        std::visit(
+            [&](const auto& b) {
+                using T = std::decay_t<decltype(b)>;
+                if constexpr (requires { b.path; }) {
+                    add(b.path);
+                } else if constexpr (std::is_same_v<T, CloseSessionTxn>) {
+                    if (b.paths_to_delete && *b.paths_to_delete) {
+                        for (const auto& p : **b.paths_to_delete) add(p);
+                    }
+                } else if constexpr (std::is_same_v<T, MultiTxn>) {
+                    if (b.ops) {
+                        for (const auto& op : *b.ops) self(op.body, self);
+                    }
+                }
+            },
+            body);
+    };
+    add_body(txn.body, add_body);
 }
 
 const DataNode* DataTree::find(const std::string& path) const {

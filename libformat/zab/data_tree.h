@@ -15,6 +15,8 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <vector>
 
 namespace zabra::zab {
 
@@ -54,6 +56,30 @@ struct PathHash {
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
 };
 using NodeMap = std::unordered_map<std::string, DataNode, PathHash, std::equal_to<>>;
+using PathSet = std::unordered_set<std::string, PathHash, std::equal_to<>>;
+
+// What a replay of some txns needs from the tree: the paths they read or
+// change and their parents ("/" as ""), and the sessions they close without
+// naming the ephemerals to delete (which then go by owner).
+struct WorkingSet {
+    PathSet paths;
+    std::unordered_set<std::int64_t> closed_sessions;
+    void add(const Txn& txn);
+};
+
+// 64-bit fingerprints of paths, in one open-addressed table (16 bytes a path
+// at worst): enough to tell whether a path exists without keeping it.
+class PathFingerprints {
+public:
+    bool insert(std::string_view path);  // false if already there
+    bool contains(std::string_view path) const;
+    std::size_t size() const { return m_count; }
+
+private:
+    static std::uint64_t fingerprint(std::string_view path);
+    std::vector<std::uint64_t> m_slots;  // 0: empty
+    std::size_t m_count = 0;
+};
 
 struct ApplyResult {
     std::int32_t err = err::ok;  // first error, as processTxn reports it
@@ -82,8 +108,18 @@ public:
     // The same, built while the snapshot is read, without holding it whole.
     // Throws FormatError for a bad tree; a read error or seal mismatch is in
     // `result` (check result.ok()).
+    //
+    // With a `working_set` (digest-only trees only), the tree keeps just the
+    // nodes the set needs, the ephemerals of its closed sessions and their
+    // parents: every other node adds its digest and a fingerprint of its path
+    // (for the parent and duplicate checks, exact but for a 64-bit hash
+    // collision). A replay of the set's txns then gives the same digests, in
+    // memory that follows the logs' working set, not the snapshot's size.
+    // (An ephemeral whose parent was passed over costs a second read.)
     static DataTree load(ByteSpan snapshot_file, std::int64_t name_zxid, SnapshotReadResult& result,
-                         const SnapshotReadOptions& options = {}, bool keep_data = true);
+                         const SnapshotReadOptions& options = {}, bool keep_data = true,
+                         const WorkingSet* working_set = nullptr);
+    std::size_t unkept_nodes() const { return m_unkept.size(); }
 
     ApplyResult apply(const Txn& txn);
 
@@ -124,6 +160,9 @@ private:
 
     bool m_keep_data = true;
     NodeMap m_nodes;
+    const WorkingSet* m_working_set = nullptr;  // during a sparse load
+    PathSet m_parents_missed;                    // parents of kept ephemerals, passed over in a sparse load
+    PathFingerprints m_unkept;                   // paths of the nodes a sparse load did not keep
     std::map<std::int64_t, std::vector<Acl>> m_acls;
     std::int64_t m_next_acl = 0;
     std::map<std::int64_t, std::int32_t> m_sessions;

@@ -265,6 +265,35 @@ private:
         }
     }
 
+    // What replaying the logs after `zxid` needs from the tree: a first,
+    // cheap pass over the logs (only txns after the snapshot are decoded).
+    WorkingSet working_set_after(std::int64_t zxid) const {
+        WorkingSet ws;
+        for (std::size_t i = 0; i < m_logs.size(); ++i) {
+            if (i + 1 < m_logs.size() && m_logs[i + 1].name.zxid >= 0 && m_logs[i + 1].name.zxid <= zxid) continue;
+            std::unique_ptr<MappedFile> m;
+            try {
+                m = std::make_unique<MappedFile>(m_logs[i].path);
+            } catch (const std::exception&) {
+                continue;  // check_log reports it
+            }
+            TxnLogReaderOptions ro;
+            ro.max_record = m_o.max_record;
+            ro.extents = m.get();
+            TxnLogReader reader(m->bytes(), ro);
+            TxnLogRecord rec;
+            while (reader.next(rec)) {
+                if (rec.payload.size() < kTxnHeaderSize || decode_txn_header(rec.payload).zxid <= zxid) continue;
+                try {
+                    ws.add(decode_txn(rec.payload, {m_o.max_record}));
+                } catch (const FormatError&) {
+                    // not replayed either
+                }
+            }
+        }
+        return ws;
+    }
+
     LoadedTree load_tree(const SnapshotState& snap) const {
         LoadedTree loaded;
         try {
@@ -273,9 +302,11 @@ private:
             SnapshotReadOptions ro;
             ro.max_buffer = m_o.max_record;
             ro.on_consumed = [&m](std::uint64_t c) { m.release_before(c); };
-            // Digest only: the replay needs no data, and the tree may be large.
+            // Digest only, and only the nodes the replay touches: the replay
+            // needs no data, and memory stays flat as the snapshot grows.
+            const WorkingSet ws = working_set_after(snap.file.name.zxid);
             loaded.tree = std::make_unique<DataTree>(
-                DataTree::load(m.bytes(), snap.file.name.zxid, r, ro, /*keep_data=*/false));
+                DataTree::load(m.bytes(), snap.file.name.zxid, r, ro, /*keep_data=*/false, &ws));
         } catch (const FormatError& e) {
             loaded.error = e;
         }
