@@ -253,7 +253,11 @@ public:
             bool damage = false;
             std::uint64_t count = 0;
         };
+        // A chunk ends at this many records or payload bytes, whichever comes
+        // first, so big records cannot make big chunks.
         constexpr std::size_t kChunkRecords = 8192;
+        constexpr std::size_t kChunkPayloadBytes = 1u << 20;
+        std::size_t batch_bytes = 0;
         std::deque<std::pair<std::future<Chunk>, std::uint64_t>> in_flight;  // chunk, offset after it
         auto write_front = [&] {
             Chunk c = in_flight.front().first.get();
@@ -282,8 +286,12 @@ public:
         zab::TxnLogRecord rec;
         for (bool more = true; more;) {
             more = reader.next(rec);
-            if (more) batch.push_back(rec);
-            if (batch.size() == kChunkRecords || (!more && !batch.empty())) {
+            if (more) {
+                batch.push_back(rec);
+                batch_bytes += rec.payload.size();
+            }
+            if (batch.size() == kChunkRecords || batch_bytes >= kChunkPayloadBytes || (!more && !batch.empty())) {
+                batch_bytes = 0;
                 const std::uint64_t end = batch.back().offset + batch.back().size();
                 if (in_flight.size() >= 2 * m_workers) write_front();
                 std::string buffer;
