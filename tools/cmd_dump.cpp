@@ -243,46 +243,82 @@ public:
         if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
     }
 
-    // Decoding and formatting are most of dump's work and each record is
-    // independent: chunks of records are formatted on other cores, each by its
-    // own printer into its own buffer, and written in order. A few chunks at a
+    // Formatting is most of dump's work and each record or node is
+    // independent: chunks are formatted on other cores, each by its own
+    // printer into its own buffer, and written in order. A few chunks at a
     // time are in flight, so memory stays bounded.
+    struct Chunk {
+        std::string text;
+        bool damage = false;
+        std::uint64_t count = 0;
+    };
+    class ChunkPipeline {
+    public:
+        // `written` runs on this thread after each chunk is written.
+        ChunkPipeline(Dumper& d, std::function<void(std::uint64_t)> written) : m_d(d), m_written(std::move(written)) {}
+        ChunkPipeline(const ChunkPipeline&) = delete;
+        ChunkPipeline& operator=(const ChunkPipeline&) = delete;
+        ~ChunkPipeline() {
+            for (auto& f : m_in_flight) f.first.wait();  // (only when unwinding)
+        }
+
+        // `format(printer, chunk)` runs on another core; `mark` is handed to
+        // `written` once the chunk is out.
+        template <class Format>
+        void submit(Format format, std::uint64_t mark) {
+            if (m_in_flight.size() >= 2 * m_d.m_workers) write_front();
+            std::string buffer;
+            if (!m_d.m_spare_buffers.empty()) {
+                buffer = std::move(m_d.m_spare_buffers.back());
+                m_d.m_spare_buffers.pop_back();
+            }
+            auto job = [this, format = std::move(format)](std::string buf) {
+                StringAppendBuf sink(buf);
+                std::ostream out(&sink);
+                const std::unique_ptr<Printer> printer = m_d.m_make_printer(out);
+                Chunk c;
+                format(*printer, c);
+                out.flush();
+                c.text = std::move(buf);
+                return c;
+            };
+            m_in_flight.emplace_back(std::async(std::launch::async, std::move(job), std::move(buffer)), mark);
+        }
+
+        void drain() {
+            while (!m_in_flight.empty()) write_front();
+        }
+
+    private:
+        void write_front() {
+            Chunk c = m_in_flight.front().first.get();
+            const std::uint64_t mark = m_in_flight.front().second;
+            m_in_flight.pop_front();
+            m_d.m_out.write(c.text.data(), static_cast<std::streamsize>(c.text.size()));
+            if (c.damage) m_d.m_outcome = Outcome::DataDamage;
+            m_d.m_count += c.count;
+            if (m_written) m_written(mark);
+            c.text.clear();
+            m_d.m_spare_buffers.push_back(std::move(c.text));
+        }
+
+        Dumper& m_d;
+        std::function<void(std::uint64_t)> m_written;
+        std::deque<std::pair<std::future<Chunk>, std::uint64_t>> m_in_flight;
+    };
+
+    // A chunk ends at this many records or nodes, or payload bytes, whichever
+    // comes first, so big records cannot make big chunks.
+    static constexpr std::size_t kChunkItems = 8192;
+    static constexpr std::size_t kChunkPayloadBytes = 1u << 20;
+
     void log_in_parallel(const std::string& file, const MappedFile& mapped, zab::TxnLogReader& reader) {
-        struct Chunk {
-            std::string text;
-            bool damage = false;
-            std::uint64_t count = 0;
-        };
-        // A chunk ends at this many records or payload bytes, whichever comes
-        // first, so big records cannot make big chunks.
-        constexpr std::size_t kChunkRecords = 8192;
-        constexpr std::size_t kChunkPayloadBytes = 1u << 20;
-        std::size_t batch_bytes = 0;
-        std::deque<std::pair<std::future<Chunk>, std::uint64_t>> in_flight;  // chunk, offset after it
-        auto write_front = [&] {
-            Chunk c = in_flight.front().first.get();
-            const std::uint64_t end = in_flight.front().second;
-            in_flight.pop_front();
-            m_out.write(c.text.data(), static_cast<std::streamsize>(c.text.size()));
-            if (c.damage) m_outcome = Outcome::DataDamage;
-            m_count += c.count;
+        ChunkPipeline pipeline(*this, [this, &mapped](std::uint64_t end) {
             progress(end);
             mapped.release_before(end);
-            c.text.clear();
-            m_spare_buffers.push_back(std::move(c.text));
-        };
-        auto format = [this, file](std::vector<zab::TxnLogRecord> records, std::string buffer) {
-            StringAppendBuf sink(buffer);
-            std::ostream out(&sink);
-            const std::unique_ptr<Printer> printer = m_make_printer(out);
-            Chunk c;
-            for (const auto& rec : records) c.count += format_record(*printer, file, rec, c.damage) ? 1 : 0;
-            out.flush();
-            c.text = std::move(buffer);
-            return c;
-        };
+        });
         std::vector<zab::TxnLogRecord> batch;
-        batch.reserve(kChunkRecords);
+        std::size_t batch_bytes = 0;
         zab::TxnLogRecord rec;
         for (bool more = true; more;) {
             more = reader.next(rec);
@@ -290,22 +326,18 @@ public:
                 batch.push_back(rec);
                 batch_bytes += rec.payload.size();
             }
-            if (batch.size() == kChunkRecords || batch_bytes >= kChunkPayloadBytes || (!more && !batch.empty())) {
-                batch_bytes = 0;
+            if (batch.size() == kChunkItems || batch_bytes >= kChunkPayloadBytes || (!more && !batch.empty())) {
                 const std::uint64_t end = batch.back().offset + batch.back().size();
-                if (in_flight.size() >= 2 * m_workers) write_front();
-                std::string buffer;
-                if (!m_spare_buffers.empty()) {
-                    buffer = std::move(m_spare_buffers.back());
-                    m_spare_buffers.pop_back();
-                }
-                in_flight.emplace_back(std::async(std::launch::async, format, std::move(batch), std::move(buffer)),
-                                       end);
+                pipeline.submit(
+                    [this, file, records = std::move(batch)](Printer& printer, Chunk& c) {
+                        for (const auto& r : records) c.count += format_record(printer, file, r, c.damage) ? 1 : 0;
+                    },
+                    end);
                 batch = {};
-                batch.reserve(kChunkRecords);
+                batch_bytes = 0;
             }
         }
-        while (!in_flight.empty()) write_front();
+        pipeline.drain();
         m_p.end_log(file, reader.end());
         if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
     }
@@ -315,17 +347,49 @@ public:
     void progress(std::uint64_t in_file) { m_bar.update(m_done + in_file, m_total); }
 
     void snapshot(const fs::path& path, const MappedFile& mapped) {
+        const std::string file = path.string();
+        const bool parallel = m_o.limit == 0 && m_workers > 1 && m_p.formats_nodes_alone();
+        // Nodes are decoded here; with `parallel`, they are handed on in
+        // chunks (copies: the reader reuses its node) to be formatted.
         struct Forward final : zab::SnapshotVisitor {
             Dumper& d;
-            explicit Forward(Dumper& dd) : d(dd) {}
+            const std::string& file;
+            std::unique_ptr<ChunkPipeline> pipeline;
+            std::vector<zab::SnapshotNode> batch;
+            std::size_t batch_bytes = 0;
+            Forward(Dumper& dd, const std::string& f, bool parallel) : d(dd), file(f) {
+                if (parallel) pipeline = std::make_unique<ChunkPipeline>(dd, nullptr);
+            }
             void on_session(const zab::SnapshotSession& s) override { d.m_p.session(s); }
             void on_acl(const zab::SnapshotAcl& a) override { d.m_p.acl(a); }
             void on_node(const zab::SnapshotNode& n) override {
                 if (d.limit_reached() || !d.m_o.filter.matches_node(n)) return;
-                d.m_p.node(n);
-                ++d.m_count;
+                if (!pipeline) {
+                    d.m_p.node(file, n);
+                    ++d.m_count;
+                    return;
+                }
+                batch.push_back(n);
+                batch_bytes += n.path.size() + (n.data ? n.data->size() : 0);
+                if (batch.size() == kChunkItems || batch_bytes >= kChunkPayloadBytes) flush();
             }
-        } forward(*this);
+            void flush() {
+                if (batch.empty()) return;
+                pipeline->submit(
+                    [f = file, nodes = std::move(batch)](Printer& printer, Chunk& c) {
+                        for (const auto& node : nodes) printer.node(f, node);
+                        c.count = nodes.size();
+                    },
+                    0);
+                batch = {};
+                batch_bytes = 0;
+            }
+            void finish() {
+                if (!pipeline) return;
+                flush();
+                pipeline->drain();
+            }
+        } forward(*this, file, parallel);
         zab::SnapshotReadOptions ro;
         if (m_o.max_record != 0) ro.max_buffer = m_o.max_record;
         ro.on_consumed = [&mapped](std::uint64_t c) { mapped.release_before(c); };
@@ -336,9 +400,10 @@ public:
             } counter;
             count = zab::read_snapshot(mapped.bytes(), counter, ro).nodes;
         }
-        m_p.begin_snapshot(path.string(), count);
+        m_p.begin_snapshot(file, count);
         const auto result = zab::read_snapshot(mapped.bytes(), forward, ro);
-        m_p.end_snapshot(path.string(), result);
+        forward.finish();
+        m_p.end_snapshot(file, result);
         if (!result.ok()) m_outcome = Outcome::DataDamage;
     }
 

@@ -181,16 +181,17 @@ public:
         m_out << line << "}\n";
     }
 
-    void node(const zab::SnapshotNode& n) override {
+    void node(const std::string& file, const zab::SnapshotNode& n) override {
         const auto& s = n.stat;
         std::string& line = m_line;
         line.assign("{\"record\":\"node\",\"file\":");
-        line += quoted_file(m_file);
+        line += quoted_file(file);
         line += ",\"path\":";
         append_json_string(line, n.path.empty() ? "/" : n.path);
         JsonFields fields(line, m_options);
         fields.data("data", n.data);
-        line += ",\"acl\":" + std::to_string(n.acl);
+        line += ",\"acl\":";
+        append_decimal(line, n.acl);
         fields.hex("czxid", s.czxid);
         fields.hex("mzxid", s.mzxid);
         fields.hex("pzxid", s.pzxid);

@@ -38,7 +38,10 @@ public:
     virtual void begin_snapshot(const std::string& file, std::optional<std::uint64_t> node_count = std::nullopt) = 0;
     virtual void session(const zab::SnapshotSession& s) = 0;
     virtual void acl(const zab::SnapshotAcl& a) = 0;
-    virtual void node(const zab::SnapshotNode& n) = 0;
+    virtual void node(const std::string& file, const zab::SnapshotNode& n) = 0;
+    // Whether node() prints from nothing but its arguments: then chunks of
+    // nodes may be formatted by other printers on other cores.
+    virtual bool formats_nodes_alone() const { return true; }
     virtual void end_snapshot(const std::string& file, const zab::SnapshotReadResult& result) = 0;
 };
 

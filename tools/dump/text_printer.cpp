@@ -151,7 +151,7 @@ public:
         m_out << line << '\n';
     }
 
-    void node(const zab::SnapshotNode& n) override {
+    void node(const std::string&, const zab::SnapshotNode& n) override {
         const auto& s = n.stat;
         std::string& line = m_line;
         line.clear();
@@ -168,12 +168,16 @@ public:
         append_iso_time(line, s.ctime, m_options.utc);
         line += " mtime=";
         append_iso_time(line, s.mtime, m_options.utc);
-        line += " version=" + std::to_string(s.version);
-        line += " cversion=" + std::to_string(s.cversion);
-        line += " aversion=" + std::to_string(s.aversion);
+        line += " version=";
+        append_decimal(line, s.version);
+        line += " cversion=";
+        append_decimal(line, s.cversion);
+        line += " aversion=";
+        append_decimal(line, s.aversion);
         line += " owner=";
         append_hex_id(line, s.ephemeral_owner);
-        line += " acl=" + std::to_string(n.acl);
+        line += " acl=";
+        append_decimal(line, n.acl);
         line += '\n';
         m_out.write(line.data(), static_cast<std::streamsize>(line.size()));
     }

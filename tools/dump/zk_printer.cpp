@@ -389,7 +389,9 @@ public:
     void session(const zab::SnapshotSession& s) override { m_sessions.push_back(s); }
     void acl(const zab::SnapshotAcl&) override {}
 
-    void node(const zab::SnapshotNode& n) override {
+    bool formats_nodes_alone() const override { return false; }  // counts owners and the newest zxid
+
+    void node(const std::string&, const zab::SnapshotNode& n) override {
         if (!m_started) {
             // SnapshotFormatter's count includes the "/" alias of the root.
             m_out << fmt::format("ZNode Details (count={}):\n", m_count + 1);
