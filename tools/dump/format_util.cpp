@@ -74,13 +74,24 @@ std::string hex_id(std::int64_t v) {
 }
 
 void append_iso_time(std::string& out, std::int64_t epoch_ms, bool utc) {
-    // Txns come many to a second: format each second once.
-    thread_local std::int64_t cached_secs = INT64_MIN;
-    thread_local bool cached_utc = true;
-    thread_local std::string head, zone;
+    // Txns come many to a second, and a node's ctime and mtime alternate:
+    // the last two seconds are formatted once each.
+    struct Cached {
+        std::int64_t secs = INT64_MIN;
+        bool utc = true;
+        std::string head, zone;
+    };
+    thread_local Cached cache[2];
+    thread_local int next = 0;
     const std::int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
     const int ms = static_cast<int>(epoch_ms - secs * 1000);
-    if (secs != cached_secs || utc != cached_utc) {
+    Cached* hit = nullptr;
+    for (Cached& c : cache) {
+        if (c.secs == secs && c.utc == utc) hit = &c;
+    }
+    if (hit == nullptr) {
+        hit = &cache[next];
+        next ^= 1;
         const std::time_t t = static_cast<std::time_t>(secs);
         std::tm tm{};
         if (utc) {
@@ -90,19 +101,19 @@ void append_iso_time(std::string& out, std::int64_t epoch_ms, bool utc) {
         }
         char buf[64];
         const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.", &tm);
-        head.assign(buf, n);
+        hit->head.assign(buf, n);
         if (utc) {
-            zone.assign(1, 'Z');
+            hit->zone.assign(1, 'Z');
         } else {
             const std::size_t z = std::strftime(buf, sizeof buf, "%z", &tm);
-            zone.assign(buf, z);
+            hit->zone.assign(buf, z);
         }
-        cached_secs = secs;
-        cached_utc = utc;
+        hit->secs = secs;
+        hit->utc = utc;
     }
     const char millis[3] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
                              static_cast<char>('0' + ms % 10)};
-    out.append(head.data(), head.size()).append(millis, 3).append(zone.data(), zone.size());
+    out.append(hit->head).append(millis, 3).append(hit->zone);
 }
 
 std::string iso_time(std::int64_t epoch_ms, bool utc) {
