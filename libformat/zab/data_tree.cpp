@@ -273,6 +273,18 @@ void WorkingSet::add(const Txn& txn) {
     add_body(txn.body, add_body);
 }
 
+std::vector<std::string> DataTree::ephemerals_of(std::int64_t session) const {
+    auto it = m_ephemerals.find(session);
+    if (it == m_ephemerals.end()) return {};
+    return {it->second.begin(), it->second.end()};
+}
+
+std::vector<Acl> DataTree::acl_list(std::int64_t acl_id) const {
+    if (acl_id == kOpenAclId) return kOpenAcl;
+    auto it = m_acls.find(acl_id);
+    return it == m_acls.end() ? std::vector<Acl>{} : it->second;
+}
+
 const DataNode* DataTree::find(const std::string& path) const {
     auto it = m_nodes.find(path == "/" ? std::string() : path);
     return it == m_nodes.end() ? nullptr : &it->second;

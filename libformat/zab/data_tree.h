@@ -137,6 +137,10 @@ public:
     const NodeMap& nodes() const { return m_nodes; }
     const DataNode* find(const std::string& path) const;
     const std::map<std::int64_t, std::int32_t>& sessions() const { return m_sessions; }
+    // The ephemeral paths `session` owns (empty if none).
+    std::vector<std::string> ephemerals_of(std::int64_t session) const;
+    // The ACL list behind a node's ACL id (kOpenAclId: world:anyone, all perms).
+    std::vector<Acl> acl_list(std::int64_t acl_id) const;
     const std::map<std::int64_t, std::vector<Acl>>& acls() const { return m_acls; }
 
 private:

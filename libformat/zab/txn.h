@@ -83,6 +83,16 @@ AclList read_acl_list(Reader& r) {
     return acls;
 }
 
+inline void write_acl_list(JuteWriter& w, const AclList& acls) {
+    if (!acls) return w.i32(-1);
+    w.i32(static_cast<std::int32_t>(acls->size()));
+    for (const auto& a : *acls) {
+        w.i32(a.perms);
+        w.string(a.scheme);
+        w.string(a.id);
+    }
+}
+
 struct TxnHeader {
     std::int64_t client_id = 0;
     std::int32_t cxid = 0;

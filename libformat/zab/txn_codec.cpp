@@ -76,16 +76,6 @@ const OpInfo* find_op(std::int32_t code) {
     return nullptr;
 }
 
-void write_acls(JuteWriter& w, const AclList& acls) {
-    if (!acls) return w.i32(-1);
-    w.i32(static_cast<std::int32_t>(acls->size()));
-    for (const auto& a : *acls) {
-        w.i32(a.perms);
-        w.string(a.scheme);
-        w.string(a.id);
-    }
-}
-
 CreateTxn read_create(Reader& r, bool v0) {
     CreateTxn t;
     t.path = r.string("path");
@@ -481,18 +471,18 @@ void encode_txn_body(const TxnBody& body, std::string& out) {
             } else if constexpr (std::is_same_v<T, CreateTxn>) {
                 w.string(b.path);
                 w.buffer(b.data);
-                write_acls(w, b.acl);
+                write_acl_list(w, b.acl);
                 w.boolean(b.ephemeral);
                 if (!b.v0) w.i32(b.parent_cversion);
             } else if constexpr (std::is_same_v<T, CreateContainerTxn>) {
                 w.string(b.path);
                 w.buffer(b.data);
-                write_acls(w, b.acl);
+                write_acl_list(w, b.acl);
                 w.i32(b.parent_cversion);
             } else if constexpr (std::is_same_v<T, CreateTtlTxn>) {
                 w.string(b.path);
                 w.buffer(b.data);
-                write_acls(w, b.acl);
+                write_acl_list(w, b.acl);
                 w.i32(b.parent_cversion);
                 w.i64(b.ttl);
             } else if constexpr (std::is_same_v<T, DeleteTxn>) {
@@ -503,7 +493,7 @@ void encode_txn_body(const TxnBody& body, std::string& out) {
                 w.i32(b.version);
             } else if constexpr (std::is_same_v<T, SetAclTxn>) {
                 w.string(b.path);
-                write_acls(w, b.acl);
+                write_acl_list(w, b.acl);
                 w.i32(b.version);
             } else if constexpr (std::is_same_v<T, CheckVersionTxn>) {
                 w.string(b.path);

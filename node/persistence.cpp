@@ -1,0 +1,310 @@
+#include "node/persistence.h"
+
+#include "libformat/common/mapped_file.h"
+#include "libformat/zab/data_dir.h"
+#include "libformat/zab/snapshot_writer.h"
+#include "libformat/zab/txn_codec.h"
+#include "libformat/zab/txnlog_reader.h"
+#include "libformat/zab/txnlog_writer.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <fcntl.h>
+#include <stdexcept>
+#include <unistd.h>
+
+namespace zabra::node {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+void fsync_dir(const fs::path& dir) {
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(fmt::format("open {}: {}", dir.string(), std::strerror(errno)));
+    const int rc = ::fsync(fd);
+    const int err = errno;
+    ::close(fd);
+    if (rc != 0) throw std::runtime_error(fmt::format("fsync {}: {}", dir.string(), std::strerror(err)));
+}
+
+void truncate_file(const fs::path& file, std::uint64_t size) {
+    const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+    if (fd < 0) throw std::runtime_error(fmt::format("open {}: {}", file.string(), std::strerror(errno)));
+    const bool ok = ::ftruncate(fd, static_cast<off_t>(size)) == 0 && ::fsync(fd) == 0;
+    const int err = errno;
+    ::close(fd);
+    if (!ok) throw std::runtime_error(fmt::format("truncate {}: {}", file.string(), std::strerror(err)));
+}
+
+std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
+
+// Later logs cut off by --force-recover go here, outside version-2, where
+// ZooKeeper does not look.
+fs::path move_aside(const fs::path& file) {
+    const fs::path dir = file.parent_path().parent_path() / "zabra-force-recover";
+    fs::create_directories(dir);
+    const fs::path to = dir / file.filename();
+    fs::rename(file, to);
+    return to;
+}
+
+}  // namespace
+
+Recovered recover(const RecoverOptions& o, const LogLine& log) {
+    fs::create_directories(o.snap_dir);
+    fs::create_directories(o.log_dir);
+    const zab::DataDir snaps = zab::list_data_dir(o.snap_dir);
+    const zab::DataDir logs = o.log_dir == o.snap_dir ? snaps : zab::list_data_dir(o.log_dir);
+    Recovered r;
+    for (auto it = snaps.snapshots.rbegin(); it != snaps.snapshots.rend() && !r.tree; ++it) {
+        try {
+            MappedFile m(it->path);
+            zab::SnapshotReadResult res;
+            auto tree = std::make_unique<zab::DataTree>(zab::DataTree::load(m.bytes(), it->name.zxid, res));
+            if (!res.ok()) {
+                log(fmt::format("skipping snapshot {}: {}", it->path.string(),
+                                res.error ? *res.error : std::string("a seal does not match")));
+                continue;
+            }
+            r.tree = std::move(tree);
+            r.snapshot_zxid = it->name.zxid;
+            log(fmt::format("loaded snapshot {} ({} nodes)", it->path.filename().string(), r.tree->nodes().size()));
+        } catch (const std::exception& e) {
+            log(fmt::format("skipping snapshot {}: {}", it->path.string(), e.what()));
+        }
+    }
+    if (!r.tree) {
+        if (!logs.logs.empty() && logs.logs.front().name.zxid > 1) {
+            throw std::runtime_error(fmt::format(
+                "no valid snapshot, and the logs start at {}: the txns before are lost; restore a snapshot",
+                hex(logs.logs.front().name.zxid)));
+        }
+        r.tree = std::make_unique<zab::DataTree>();
+    }
+    std::int64_t last = r.tree->last_processed_zxid();
+    std::size_t replayed = 0;
+    for (std::size_t i = 0; i < logs.logs.size(); ++i) {
+        const zab::DataFile& f = logs.logs[i];
+        // A log whose successor starts at or before the snapshot holds nothing to replay.
+        if (i + 1 < logs.logs.size() && logs.logs[i + 1].name.zxid <= last + 1) continue;
+        std::optional<zab::LogEnd> end;
+        {
+            MappedFile m(f.path);
+            zab::TxnLogReaderOptions ro;
+            ro.extents = &m;
+            zab::TxnLogReader reader(m.bytes(), ro);
+            zab::TxnLogRecord rec;
+            while (reader.next(rec)) {
+                const zab::Txn t = zab::decode_txn(rec.payload);
+                if (t.header.zxid <= last) continue;
+                r.tree->apply(t);
+                last = t.header.zxid;
+                ++replayed;
+            }
+            end = reader.end();
+        }
+        if (end->kind == zab::LogEndKind::Clean) continue;
+        if (end->kind == zab::LogEndKind::TornTail) {
+            log(fmt::format("{}: torn tail after {} records at offset {} ({}); cutting it there",
+                            f.path.filename().string(), end->records, end->offset, end->detail));
+            truncate_file(f.path, end->offset);
+            continue;
+        }
+        const std::string what = fmt::format(
+            "{}: damaged at offset {} after {} records, zxid {} ({}); {} non-zero bytes follow{}",
+            f.path.string(), end->offset, end->records, hex(last), end->detail, end->nonzero_bytes_after,
+            i + 1 < logs.logs.size() ? fmt::format(", and {} later log file(s)", logs.logs.size() - i - 1) : "");
+        if (!o.force) {
+            throw std::runtime_error(what + "; refusing to start (run `zabra verify` on the data dir; "
+                                            "--force-recover cuts the log there and loses what follows)");
+        }
+        log(what + "; --force-recover: cutting it there");
+        truncate_file(f.path, end->offset);
+        for (std::size_t j = i + 1; j < logs.logs.size(); ++j) {
+            log(fmt::format("--force-recover: moved {} to {}", logs.logs[j].path.string(),
+                            move_aside(logs.logs[j].path).string()));
+        }
+        fsync_dir(o.log_dir);
+        break;
+    }
+    r.last_zxid = last;
+    log(fmt::format("replayed {} txns; last zxid {}", replayed, hex(last)));
+    return r;
+}
+
+TxnLogSyncer::TxnLogSyncer(fs::path log_dir, std::uint64_t prealloc_bytes,
+                           std::function<void(std::int64_t)> on_durable)
+    : m_dir(std::move(log_dir)), m_prealloc(prealloc_bytes), m_on_durable(std::move(on_durable)) {
+    m_roll_next = true;  // a server start begins a new log, as ZooKeeper does
+    m_thread = std::thread([this] { run(); });
+}
+
+TxnLogSyncer::~TxnLogSyncer() { stop(); }
+
+void TxnLogSyncer::submit(const zab::Txn& txn) {
+    std::string payload = zab::encode_txn(txn);
+    {
+        std::lock_guard lock(m_mu);
+        m_queue.push_back({txn.header.zxid, std::move(payload), m_roll_next});
+        m_roll_next = false;
+    }
+    m_cv.notify_one();
+}
+
+void TxnLogSyncer::roll() {
+    std::lock_guard lock(m_mu);
+    m_roll_next = true;
+}
+
+void TxnLogSyncer::stop() {
+    {
+        std::lock_guard lock(m_mu);
+        m_stop = true;
+    }
+    m_cv.notify_one();
+    if (m_thread.joinable()) m_thread.join();
+}
+
+SyncStats TxnLogSyncer::stats() const {
+    std::lock_guard lock(m_mu);
+    return m_stats;
+}
+
+std::optional<std::string> TxnLogSyncer::failure() const {
+    std::lock_guard lock(m_mu);
+    return m_failure;
+}
+
+void TxnLogSyncer::run() {
+    std::unique_ptr<zab::TxnLogWriter> writer;
+    std::deque<Item> batch;
+    for (;;) {
+        {
+            std::unique_lock lock(m_mu);
+            m_cv.wait(lock, [this] { return m_stop || !m_queue.empty(); });
+            if (m_queue.empty()) break;  // stopping, drained
+            batch.swap(m_queue);
+        }
+        try {
+            bool new_file = false;
+            for (const Item& item : batch) {
+                if (item.roll_before || !writer) {
+                    if (writer) writer->sync();
+                    writer = std::make_unique<zab::TxnLogWriter>(m_dir / zab::log_file_name(item.zxid),
+                                                                 zab::TxnLogWriterOptions{m_prealloc, 0});
+                    new_file = true;
+                }
+                writer->append_payload(as_bytes(item.payload));
+            }
+            const auto t0 = std::chrono::steady_clock::now();
+            writer->sync();
+            if (new_file) fsync_dir(m_dir);
+            const auto us = static_cast<std::uint64_t>(
+                std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
+            {
+                std::lock_guard lock(m_mu);
+                ++m_stats.fsyncs;
+                m_stats.txns += batch.size();
+                m_stats.fsync_sum_us += us;
+                m_stats.fsync_max_us = std::max(m_stats.fsync_max_us, us);
+                m_stats.fsync_min_us = m_stats.fsyncs == 1 ? us : std::min(m_stats.fsync_min_us, us);
+            }
+            m_on_durable(batch.back().zxid);
+        } catch (const std::exception& e) {
+            std::lock_guard lock(m_mu);
+            m_failure = e.what();
+            m_on_durable(-1);  // wakes the loop, which sees the failure
+            return;
+        }
+        batch.clear();
+    }
+    try {
+        if (writer) writer->close();
+    } catch (const std::exception& e) {
+        std::lock_guard lock(m_mu);
+        m_failure = e.what();
+    }
+}
+
+std::string encode_tree_snapshot(const zab::DataTree& tree, std::int64_t zxid,
+                                 const std::vector<std::pair<std::int64_t, std::int32_t>>& sessions) {
+    zab::Snapshot snap;
+    for (const auto& [id, timeout] : sessions) snap.sessions.push_back({id, timeout});
+    for (const auto& [id, list] : tree.acls()) snap.acls.push_back({id, list});
+    // Depth first from the root, as DataTree.serializeNode: parents first.
+    std::vector<std::string> stack{std::string()};
+    while (!stack.empty()) {
+        const std::string path = std::move(stack.back());
+        stack.pop_back();
+        const zab::DataNode* n = tree.find(path);
+        if (n == nullptr) continue;
+        snap.nodes.push_back({path, n->data ? n->data : zab::Buffer(std::string()), n->acl, n->stat, 0});
+        if (n->children) {
+            for (auto it = n->children->rbegin(); it != n->children->rend(); ++it) stack.push_back(path + "/" + *it);
+        }
+    }
+    snap.trailer.seal1 = zab::SnapshotSeal{};
+    snap.trailer.digest = zab::ZxidDigest{zxid, 2, tree.digest(), std::nullopt};
+    snap.trailer.seal2 = zab::SnapshotSeal{};  // (3.8 has no lastProcessedZxid section; 3.9 added it)
+    return zab::encode_snapshot(snap, zab::Compression::None);
+}
+
+void write_snapshot_file(const fs::path& snap_dir, const fs::path& log_dir, std::int64_t zxid,
+                         const std::string& bytes, int retain, const LogLine& log) {
+    const fs::path final_path = snap_dir / zab::snapshot_file_name(zxid);
+    // Not "snapshot.*": ZooKeeper would take a leftover temp file for a snapshot.
+    const fs::path tmp = snap_dir / fmt::format("zabra-tmp.{}", final_path.filename().string());
+    {
+        const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+        if (fd < 0) throw std::runtime_error(fmt::format("create {}: {}", tmp.string(), std::strerror(errno)));
+        std::size_t done = 0;
+        while (done < bytes.size()) {
+            const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                const int err = errno;
+                ::close(fd);
+                throw std::runtime_error(fmt::format("write {}: {}", tmp.string(), std::strerror(err)));
+            }
+            done += static_cast<std::size_t>(n);
+        }
+        if (::fsync(fd) != 0) {
+            const int err = errno;
+            ::close(fd);
+            throw std::runtime_error(fmt::format("fsync {}: {}", tmp.string(), std::strerror(err)));
+        }
+        ::close(fd);
+    }
+    fs::rename(tmp, final_path);
+    fsync_dir(snap_dir);
+    log(fmt::format("snapshot {} written ({} bytes)", final_path.filename().string(), bytes.size()));
+
+    // PurgeTxnLog: the newest `retain` snapshots, and every log from the one
+    // that holds the oldest kept snapshot's next txn.
+    const zab::DataDir snaps = zab::list_data_dir(snap_dir);
+    if (snaps.snapshots.size() <= static_cast<std::size_t>(retain)) return;
+    const std::size_t first_kept = snaps.snapshots.size() - static_cast<std::size_t>(retain);
+    const std::int64_t oldest_kept = snaps.snapshots[first_kept].name.zxid;
+    for (std::size_t i = 0; i < first_kept; ++i) {
+        fs::remove(snaps.snapshots[i].path);
+        log(fmt::format("purged {}", snaps.snapshots[i].path.filename().string()));
+    }
+    const zab::DataDir logs = zab::list_data_dir(log_dir);
+    std::int64_t keep_from = -1;  // the newest log starting at or before oldest_kept
+    for (const auto& l : logs.logs) {
+        if (l.name.zxid <= oldest_kept) keep_from = std::max(keep_from, l.name.zxid);
+    }
+    for (const auto& l : logs.logs) {
+        if (l.name.zxid < keep_from) {
+            fs::remove(l.path);
+            log(fmt::format("purged {}", l.path.filename().string()));
+        }
+    }
+}
+
+}  // namespace zabra::node

@@ -1,0 +1,632 @@
+#include "node/processor.h"
+
+#include "libformat/common/sha1.h"
+#include "libformat/zab/txn_codec.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace zabra::node {
+
+namespace {
+
+constexpr std::int64_t kContainerOwner = zab::kContainerOwner;
+constexpr std::int64_t kMaxTtl = 0x00FFFFFFFFFFFFFFLL;  // EphemeralType.TTL's limit
+
+// CreateMode.fromFlag.
+struct CreateMode {
+    bool ephemeral = false;
+    bool sequential = false;
+    bool container = false;
+    bool ttl = false;
+};
+std::optional<CreateMode> create_mode(std::int32_t flags) {
+    switch (flags) {
+    case 0: return CreateMode{};
+    case 1: return CreateMode{true, false, false, false};
+    case 2: return CreateMode{false, true, false, false};
+    case 3: return CreateMode{true, true, false, false};
+    case 4: return CreateMode{false, false, true, false};
+    case 5: return CreateMode{false, false, false, true};
+    case 6: return CreateMode{false, true, false, true};
+    default: return std::nullopt;
+    }
+}
+
+// The data tree keys the root as "".
+std::string tree_key(const std::string& path) { return path == "/" ? std::string() : path; }
+
+bool is_normal_ephemeral(std::int64_t owner) { return owner > 0 && (owner >> 56) != static_cast<std::int64_t>(0xff); }
+
+zab::CloseSessionTxn close_session_body(std::vector<std::string> ephemerals) {
+    zab::CloseSessionTxn c;
+    c.paths_to_delete.emplace(std::move(ephemerals));
+    return c;
+}
+
+std::int32_t check_version(std::int32_t current, std::int32_t expected, std::int32_t& next) {
+    if (expected != -1 && expected != current) return code::bad_version;
+    next = current + 1;
+    return code::ok;
+}
+
+}  // namespace
+
+std::string invalid_path_reason(const std::string& path) {
+    if (path.empty()) return "Path length must be > 0";
+    if (path[0] != '/') return "Path must start with / character";
+    if (path.size() == 1) return {};
+    if (path.back() == '/') return "Path must not end with / character";
+    char last = '/';
+    for (std::size_t i = 1; i < path.size(); ++i) {
+        const auto c = static_cast<unsigned char>(path[i]);
+        if (c == 0) return fmt::format("null character not allowed @{}", i);
+        if (c == '/' && last == '/') return fmt::format("empty node name specified @{}", i);
+        if (c == '.' && last == '.' && path[i - 2] == '/' && (i + 1 == path.size() || path[i + 1] == '/')) {
+            return fmt::format("relative paths not allowed @{}", i);
+        }
+        if (c == '.' && last == '/' && (i + 1 == path.size() || path[i + 1] == '/')) {
+            return fmt::format("relative paths not allowed @{}", i);
+        }
+        if (c < 0x20 && c > 0) return fmt::format("invalid character @{}", i);
+        last = static_cast<char>(c);
+    }
+    return {};
+}
+
+std::optional<NodeState> TreeView::get(const std::string& path) const {
+    if (auto it = m_overlay.find(path); it != m_overlay.end()) return it->second;
+    const zab::DataNode* n = m_tree.find(path);
+    if (n == nullptr) return std::nullopt;
+    NodeState s;
+    s.stat = n->stat;
+    s.acl = m_tree.acl_list(n->acl);
+    s.child_count = n->children ? static_cast<std::int32_t>(n->children->size()) : 0;
+    return s;
+}
+
+Processor::Processor(zab::DataTree& tree, ProcessorOptions options) : m_tree(tree), m_o(options) {
+    if (m_o.min_session_timeout_ms < 0) m_o.min_session_timeout_ms = 2 * m_o.tick_ms;
+    if (m_o.max_session_timeout_ms < 0) m_o.max_session_timeout_ms = 20 * m_o.tick_ms;
+    // SessionTrackerImpl.initializeNextSessionId: the time in the middle
+    // bits, the server id (1 for a standalone server) in the top byte.
+    m_next_session = static_cast<std::int64_t>((static_cast<std::uint64_t>(m_o.start_ms) << 24) >> 8) |
+                     static_cast<std::int64_t>(static_cast<std::uint64_t>(m_o.server_id) << 56);
+    m_last_zxid = tree.last_processed_zxid();
+}
+
+Session* Processor::find_session(std::int64_t id) {
+    auto it = m_sessions.find(id);
+    return it == m_sessions.end() ? nullptr : &it->second;
+}
+
+std::int32_t Processor::negotiate_timeout(std::int32_t requested) const {
+    return std::clamp(requested, m_o.min_session_timeout_ms, m_o.max_session_timeout_ms);
+}
+
+std::int64_t Processor::expiry_for(std::int64_t now_ms, std::int32_t timeout_ms) const {
+    // ExpiryQueue.roundToNextInterval.
+    const std::int64_t t = now_ms + timeout_ms;
+    return (t / m_o.tick_ms + 1) * m_o.tick_ms;
+}
+
+void Processor::touch(Session& s, std::int64_t now_ms) { s.expires_at_ms = expiry_for(now_ms, s.timeout_ms); }
+
+void Processor::restore_sessions(std::int64_t now_ms) {
+    for (const auto& [id, timeout] : m_tree.sessions()) {
+        Session s;
+        s.id = id;
+        s.timeout_ms = timeout;
+        s.password = session_password(id);
+        s.expires_at_ms = expiry_for(now_ms, timeout);
+        m_sessions[id] = s;
+        if (id >= m_next_session && (id >> 56) == m_o.server_id) m_next_session = id + 1;
+    }
+}
+
+std::string session_password(std::int64_t session_id) {
+    // ZooKeeperServer.generatePasswd: java.util.Random(id ^ superSecret)
+    // .nextBytes(16), so a client can reconnect after a restart, or after
+    // the data dir is moved to a real ZooKeeper.
+    constexpr std::uint64_t kMask = (std::uint64_t{1} << 48) - 1;
+    std::uint64_t seed = (static_cast<std::uint64_t>(session_id) ^ 0xB3415C00ull ^ 0x5DEECE66Dull) & kMask;
+    std::string out;
+    while (out.size() < 16) {
+        seed = (seed * 0x5DEECE66Dull + 0xB) & kMask;
+        auto r = static_cast<std::uint32_t>(seed >> 16);
+        for (int k = 0; k < 4 && out.size() < 16; ++k, r >>= 8) out.push_back(static_cast<char>(r & 0xff));
+    }
+    return out;
+}
+
+zab::TxnHeader Processor::next_header(std::int64_t session, std::int32_t cxid, std::int32_t type,
+                                      std::int64_t now_ms) {
+    return {session, cxid, ++m_last_zxid, now_ms, type};
+}
+
+Outcome Processor::finish_write(zab::Txn txn, std::int32_t xid) {
+    m_tree.apply(txn);
+    if (m_o.digest_enabled && txn.header.type != zab::op::error) txn.digest = zab::TxnDigest{2, m_tree.digest()};
+    Outcome o;
+    Reply r;
+    r.xid = xid;
+    r.zxid = txn.header.zxid;
+    o.reply = std::move(r);
+    o.txn = std::move(txn);
+    return o;
+}
+
+Outcome Processor::create_session(std::int32_t requested_timeout_ms, std::int64_t now_ms, Session*& created) {
+    Session s;
+    s.id = m_next_session++;
+    s.timeout_ms = negotiate_timeout(requested_timeout_ms);
+    s.password = session_password(s.id);
+    s.expires_at_ms = expiry_for(now_ms, s.timeout_ms);
+    zab::Txn t;
+    t.header = next_header(s.id, 0, zab::op::createSession, now_ms);
+    t.body = zab::CreateSessionTxn{s.timeout_ms};
+    created = &(m_sessions[s.id] = std::move(s));
+    return finish_write(std::move(t), 0);
+}
+
+Stat Processor::stat_of(const zab::DataNode& n) const {
+    // DataNode.copyStat: the stored cversion counts creates only; clients see
+    // creates and deletes. Containers and TTL nodes show no owner.
+    Stat s;
+    s.persisted = n.stat;
+    s.data_length = n.data ? static_cast<std::int32_t>(n.data->size()) : 0;
+    s.num_children = n.children ? static_cast<std::int32_t>(n.children->size()) : 0;
+    s.persisted.cversion = n.stat.cversion * 2 - s.num_children;
+    if (!is_normal_ephemeral(n.stat.ephemeral_owner)) s.persisted.ephemeral_owner = 0;
+    return s;
+}
+
+bool Processor::allowed(const Session& s, const zab::DataNode& n, std::int32_t perm) const {
+    return acl_allows(m_tree.acl_list(n.acl), s.auth, perm);
+}
+
+bool acl_allows(const std::vector<zab::Acl>& acl, const std::vector<AuthId>& auth, std::int32_t perm) {
+    if (acl.empty()) return true;
+    for (const auto& a : auth) {
+        if (a.scheme == "super") return true;
+    }
+    for (const zab::Acl& a : acl) {
+        if ((a.perms & perm) == 0) continue;
+        if (a.scheme == "world" && a.id == "anyone") return true;
+        for (const AuthId& id : auth) {
+            if (id.scheme == a.scheme && id.id == a.id) return true;
+        }
+    }
+    return false;
+}
+
+std::int32_t Processor::fix_acl(const Session& s, const zab::AclList& in, zab::AclList& out) const {
+    // PrepRequestProcessor.fixupACL: "auth" becomes the session's ids, an
+    // empty or malformed list is InvalidACL, duplicates are dropped.
+    if (!in || in->empty()) return code::invalid_acl;
+    std::vector<zab::Acl> fixed;
+    auto add = [&fixed](zab::Acl a) {
+        if (std::find(fixed.begin(), fixed.end(), a) == fixed.end()) fixed.push_back(std::move(a));
+    };
+    for (const zab::Acl& a : *in) {
+        if (a.scheme == "world") {
+            if (a.id != "anyone") return code::invalid_acl;
+            add(a);
+        } else if (a.scheme == "auth") {
+            bool any = false;
+            for (const AuthId& id : s.auth) {
+                if (id.scheme == "ip" || id.scheme == "super") continue;
+                add({a.perms, id.scheme, id.id});
+                any = true;
+            }
+            if (!any) return code::invalid_acl;
+        } else if (a.scheme == "digest") {
+            if (a.id.find(':') == std::string::npos) return code::invalid_acl;
+            add(a);
+        } else if (a.scheme == "ip") {
+            add(a);
+        } else {
+            return code::invalid_acl;
+        }
+    }
+    out = std::move(fixed);
+    return code::ok;
+}
+
+std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const RequestBody& body, std::int64_t zxid,
+                                   std::int64_t now_ms, TreeView& view, zab::TxnBody& out,
+                                   std::int32_t& txn_type) const {
+    txn_type = type;
+    switch (type) {
+    case opcode::create:
+    case opcode::create2:
+    case opcode::createContainer:
+    case opcode::createTTL: {
+        const auto& c = std::get<CreateRequest>(body);
+        const auto mode = create_mode(c.flags);
+        if (!mode) return code::bad_arguments;
+        if (mode->container != (type == opcode::createContainer)) return code::bad_arguments;
+        if (mode->ttl != (type == opcode::createTTL)) return code::bad_arguments;
+        if (mode->ttl) {
+            if (!m_o.extended_types) return code::unimplemented;
+            if (c.ttl <= 0 || c.ttl > kMaxTtl) return code::bad_arguments;
+        }
+        const auto slash = c.path.rfind('/');
+        if (slash == std::string::npos || c.path.find('\0') != std::string::npos) return code::bad_arguments;
+        zab::AclList acl;
+        if (const std::int32_t e = fix_acl(s, c.acl, acl); e != code::ok) return e;
+        const std::string parent = slash == 0 ? std::string("/") : c.path.substr(0, slash);
+        std::optional<NodeState> p = view.get(tree_key(parent));
+        if (!p) return code::no_node;
+        if (!acl_allows(p->acl, s.auth, perm::create)) return code::no_auth;
+        std::string path = c.path;
+        if (mode->sequential) path += fmt::format("{:010d}", p->stat.cversion);
+        if (!invalid_path_reason(path).empty()) return code::bad_arguments;
+        if (view.get(path)) return code::node_exists;
+        if (is_normal_ephemeral(p->stat.ephemeral_owner)) return code::no_children_for_ephemerals;
+        const std::int32_t parent_cversion = p->stat.cversion + 1;
+        std::int64_t owner = 0;
+        if (mode->container) {
+            out = zab::CreateContainerTxn{path, c.data, acl, parent_cversion};
+            owner = kContainerOwner;
+        } else if (mode->ttl) {
+            out = zab::CreateTtlTxn{path, c.data, acl, parent_cversion, c.ttl};
+            owner = zab::ttl_owner(c.ttl);
+        } else {
+            out = zab::CreateTxn{path, c.data, acl, mode->ephemeral, parent_cversion, false};
+            if (mode->ephemeral) owner = s.id;
+        }
+        p->stat.cversion = parent_cversion;
+        p->stat.pzxid = zxid;
+        ++p->child_count;
+        view.put(tree_key(parent), *p);
+        NodeState n;
+        n.stat.czxid = n.stat.mzxid = n.stat.pzxid = zxid;
+        n.stat.ctime = n.stat.mtime = now_ms;
+        n.stat.ephemeral_owner = owner;
+        n.acl = *acl;
+        view.put(path, std::move(n));
+        return code::ok;
+    }
+    case opcode::delete_:
+    case opcode::deleteContainer: {
+        const auto& d = std::get<DeleteRequest>(body);
+        const auto slash = d.path.rfind('/');
+        if (slash == std::string::npos || d.path.find('\0') != std::string::npos || d.path == "/" ||
+            d.path == "/zookeeper" || d.path == "/zookeeper/quota" || d.path == "/zookeeper/config") {
+            return code::bad_arguments;
+        }
+        const std::string parent = slash == 0 ? std::string("/") : d.path.substr(0, slash);
+        std::optional<NodeState> p = view.get(tree_key(parent));
+        if (!p) return code::no_node;
+        if (!acl_allows(p->acl, s.auth, perm::del)) return code::no_auth;
+        std::optional<NodeState> n = view.get(d.path);
+        if (!n) return code::no_node;
+        std::int32_t next = 0;
+        if (const std::int32_t e = check_version(n->stat.version, d.version, next); e != code::ok) return e;
+        if (n->child_count > 0) return code::not_empty;
+        out = zab::DeleteTxn{d.path};
+        --p->child_count;
+        p->stat.pzxid = zxid;
+        view.put(tree_key(parent), *p);
+        view.erase(d.path);
+        return code::ok;
+    }
+    case opcode::setData: {
+        const auto& d = std::get<SetDataRequest>(body);
+        if (!invalid_path_reason(d.path).empty()) return code::bad_arguments;
+        std::optional<NodeState> n = view.get(tree_key(d.path));
+        if (!n) return code::no_node;
+        if (!acl_allows(n->acl, s.auth, perm::write)) return code::no_auth;
+        std::int32_t next = 0;
+        if (const std::int32_t e = check_version(n->stat.version, d.version, next); e != code::ok) return e;
+        out = zab::SetDataTxn{d.path, d.data, next};
+        n->stat.version = next;
+        n->stat.mzxid = zxid;
+        n->stat.mtime = now_ms;
+        view.put(tree_key(d.path), *n);
+        return code::ok;
+    }
+    case opcode::setACL: {
+        const auto& d = std::get<SetAclRequest>(body);
+        if (!invalid_path_reason(d.path).empty()) return code::bad_arguments;
+        zab::AclList acl;
+        if (const std::int32_t e = fix_acl(s, d.acl, acl); e != code::ok) return e;
+        std::optional<NodeState> n = view.get(tree_key(d.path));
+        if (!n) return code::no_node;
+        if (!acl_allows(n->acl, s.auth, perm::admin)) return code::no_auth;
+        std::int32_t next = 0;
+        if (const std::int32_t e = check_version(n->stat.aversion, d.version, next); e != code::ok) return e;
+        out = zab::SetAclTxn{d.path, acl, next};
+        n->stat.aversion = next;
+        n->acl = *acl;
+        view.put(tree_key(d.path), *n);
+        return code::ok;
+    }
+    case opcode::check: {
+        const auto& d = std::get<CheckVersionRequest>(body);
+        if (!invalid_path_reason(d.path).empty()) return code::bad_arguments;
+        std::optional<NodeState> n = view.get(tree_key(d.path));
+        if (!n) return code::no_node;
+        if (!acl_allows(n->acl, s.auth, perm::read)) return code::no_auth;
+        if (d.version != -1 && d.version != n->stat.version) return code::bad_version;
+        out = zab::CheckVersionTxn{d.path, n->stat.version + 1};  // as ZooKeeper logs it
+        return code::ok;
+    }
+    default: return code::unimplemented;
+    }
+}
+
+Outcome Processor::error_txn(const Session& s, const Request& r, std::int32_t err, std::int64_t now_ms) {
+    zab::Txn t;
+    t.header = next_header(s.id, r.xid, zab::op::error, now_ms);
+    t.body = zab::ErrorTxn{err};
+    Outcome o = finish_write(std::move(t), r.xid);
+    o.reply->err = err;
+    return o;
+}
+
+Outcome Processor::read(const Session& s, const Request& r) {
+    Outcome o;
+    Reply rep;
+    rep.xid = r.xid;
+    rep.zxid = m_last_zxid;
+    auto node_at = [this](const std::string& path) { return m_tree.find(tree_key(path)); };
+    switch (r.type) {
+    case opcode::exists: {
+        const auto& q = std::get<PathWatchRequest>(r.body);
+        if (const zab::DataNode* n = node_at(q.path)) {
+            rep.body = stat_of(*n);
+        } else {
+            rep.err = code::no_node;
+        }
+        break;
+    }
+    case opcode::getData: {
+        const auto& q = std::get<PathWatchRequest>(r.body);
+        const zab::DataNode* n = node_at(q.path);
+        if (n == nullptr) {
+            rep.err = code::no_node;
+        } else if (!allowed(s, *n, perm::read)) {
+            rep.err = code::no_auth;
+        } else {
+            rep.body = std::pair<zab::Buffer, Stat>{n->data, stat_of(*n)};
+        }
+        break;
+    }
+    case opcode::getChildren:
+    case opcode::getChildren2: {
+        const auto& q = std::get<PathWatchRequest>(r.body);
+        const zab::DataNode* n = node_at(q.path);
+        if (n == nullptr) {
+            rep.err = code::no_node;
+        } else if (!allowed(s, *n, perm::read)) {
+            rep.err = code::no_auth;
+        } else {
+            std::vector<std::string> children;
+            if (n->children) children.assign(n->children->begin(), n->children->end());
+            if (r.type == opcode::getChildren) {
+                rep.body = std::move(children);
+            } else {
+                rep.body = std::pair<std::vector<std::string>, Stat>{std::move(children), stat_of(*n)};
+            }
+        }
+        break;
+    }
+    case opcode::getACL: {
+        const auto& q = std::get<PathRequest>(r.body);
+        const zab::DataNode* n = node_at(q.path);
+        if (n == nullptr) {
+            rep.err = code::no_node;
+        } else if (!allowed(s, *n, perm::read | perm::admin)) {
+            rep.err = code::no_auth;
+        } else {
+            std::vector<zab::Acl> acl = m_tree.acl_list(n->acl);
+            if (!allowed(s, *n, perm::admin)) {
+                // Without ADMIN, digest ids are shown as "user:x" (FinalRequestProcessor).
+                for (zab::Acl& a : acl) {
+                    if (a.scheme == "digest") a.id = a.id.substr(0, a.id.find(':')) + ":x";
+                }
+            }
+            rep.body = std::pair<std::vector<zab::Acl>, Stat>{std::move(acl), stat_of(*n)};
+        }
+        break;
+    }
+    case opcode::sync: rep.body = std::get<PathRequest>(r.body).path; break;
+    case opcode::check: {
+        // ZooKeeper 3.8 logs a bare check as a txn it cannot read back (and
+        // never answers it); zabra-node answers it as a read and logs nothing.
+        TreeView view(m_tree);
+        zab::TxnBody body;
+        std::int32_t type = 0;
+        rep.err = prepare_op(s, r.type, r.body, m_last_zxid, 0, view, body, type);
+        break;
+    }
+    default: rep.err = code::unimplemented; break;
+    }
+    o.reply = std::move(rep);
+    return o;
+}
+
+Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
+    switch (r.type) {
+    case opcode::ping: {
+        Outcome o;
+        o.reply = Reply{xid::ping, m_last_zxid, code::ok, {}};
+        return o;
+    }
+    case opcode::auth: {
+        const auto& a = std::get<AuthPacket>(r.body);
+        Outcome o;
+        o.reply = Reply{xid::auth, 0, code::ok, {}};
+        if (a.scheme == "digest" && a.auth) {
+            const AuthId id{"digest", zk_digest_id(*a.auth)};
+            if (std::find(s.auth.begin(), s.auth.end(), id) == s.auth.end()) s.auth.push_back(id);
+        } else {
+            o.reply->err = code::auth_failed;
+            o.close_connection = true;
+        }
+        return o;
+    }
+    case opcode::setWatches:
+    case opcode::setWatches2: {
+        Outcome o;
+        o.reply = Reply{xid::set_watches, m_last_zxid, code::ok, {}};
+        return o;
+    }
+    case opcode::closeSession: {
+        s.closing = true;
+        zab::Txn t;
+        t.header = next_header(s.id, r.xid, zab::op::closeSession, now_ms);
+        t.body = close_session_body(m_tree.ephemerals_of(s.id));
+        Outcome o = finish_write(std::move(t), r.xid);
+        o.close_connection = true;
+        m_sessions.erase(s.id);
+        return o;
+    }
+    case opcode::exists:
+    case opcode::getData:
+    case opcode::getChildren:
+    case opcode::getChildren2:
+    case opcode::getACL:
+    case opcode::sync:
+    case opcode::check: return read(s, r);
+    case opcode::create:
+    case opcode::create2:
+    case opcode::createContainer:
+    case opcode::createTTL:
+    case opcode::delete_:
+    case opcode::setData:
+    case opcode::setACL: {
+        TreeView view(m_tree);
+        zab::TxnBody body;
+        std::int32_t type = r.type;
+        const std::int32_t err = prepare_op(s, r.type, r.body, m_last_zxid + 1, now_ms, view, body, type);
+        if (err != code::ok) return error_txn(s, r, err, now_ms);
+        zab::Txn t;
+        t.header = next_header(s.id, r.xid, type, now_ms);
+        t.body = std::move(body);
+        const std::string path = *zab::txn_path(t.body);
+        Outcome o = finish_write(std::move(t), r.xid);
+        const zab::DataNode* n = m_tree.find(tree_key(path));
+        switch (r.type) {
+        case opcode::create: o.reply->body = path; break;
+        case opcode::create2:
+        case opcode::createContainer:
+        case opcode::createTTL: o.reply->body = std::pair<std::string, Stat>{path, n ? stat_of(*n) : Stat{}}; break;
+        case opcode::setData:
+        case opcode::setACL: o.reply->body = n ? stat_of(*n) : Stat{}; break;
+        default: break;
+        }
+        return o;
+    }
+    case opcode::multi: {
+        const auto& ops = std::get<MultiOps>(r.body);
+        TreeView view(m_tree);
+        const std::int64_t zxid = m_last_zxid + 1;
+        std::vector<zab::SubTxn> subs;
+        std::optional<std::size_t> failed;
+        for (std::size_t i = 0; i < ops.size(); ++i) {
+            zab::SubTxn sub;
+            if (failed) {
+                sub.type = zab::op::error;
+                sub.body = zab::ErrorTxn{code::runtime_inconsistency};
+            } else {
+                // Inside a multi, create2 is rebuilt from its flags (Op.create): a plain create.
+                const std::int32_t op_type = ops[i].type == opcode::create2 ? opcode::create : ops[i].type;
+                const std::int32_t err = prepare_op(s, op_type, ops[i].body, zxid, now_ms, view, sub.body, sub.type);
+                if (err != code::ok) {
+                    failed = i;
+                    sub.type = zab::op::error;
+                    sub.body = zab::ErrorTxn{err};
+                }
+            }
+            sub.raw = std::string();
+            zab::encode_txn_body(sub.body, *sub.raw);  // the logged form of the sub-txn
+            subs.push_back(std::move(sub));
+        }
+        zab::Txn t;
+        t.header = next_header(s.id, r.xid, zab::op::multi, now_ms);
+        t.body = zab::MultiTxn{std::move(subs)};
+        const auto& applied_ops = *std::get<zab::MultiTxn>(t.body).ops;
+        std::vector<MultiResult> results;
+        Outcome o;
+        if (failed) {
+            for (std::size_t i = 0; i < applied_ops.size(); ++i) {
+                const std::int32_t e = i < *failed ? code::ok
+                                                   : std::get<zab::ErrorTxn>(applied_ops[i].body).err;
+                results.push_back({opcode::error, e, {}, {}, {}, {}});
+            }
+            o = finish_write(std::move(t), r.xid);
+        } else {
+            std::vector<std::pair<std::int32_t, std::string>> done;
+            for (const auto& sub : applied_ops) done.emplace_back(sub.type, *zab::txn_path(sub.body));
+            o = finish_write(std::move(t), r.xid);
+            for (std::size_t i = 0; i < done.size(); ++i) {
+                const auto& [type, path] = done[i];
+                MultiResult m;
+                m.type = type;
+                m.path = path;
+                if (const zab::DataNode* n = m_tree.find(tree_key(path))) {
+                    if (type != zab::op::create) m.stat = stat_of(*n);
+                }
+                results.push_back(std::move(m));
+            }
+        }
+        o.reply->body = std::move(results);
+        return o;
+    }
+    default: {
+        Outcome o;
+        o.reply = Reply{r.xid, -1, code::unimplemented, {}};
+        return o;
+    }
+    }
+}
+
+std::vector<Outcome> Processor::expire_sessions(std::int64_t now_ms) {
+    std::vector<Outcome> out;
+    std::vector<std::int64_t> expired;
+    for (const auto& [id, s] : m_sessions) {
+        if (!s.closing && s.expires_at_ms <= now_ms) expired.push_back(id);
+    }
+    for (const std::int64_t id : expired) {
+        zab::Txn t;
+        t.header = next_header(id, 0, zab::op::closeSession, now_ms);
+        t.body = close_session_body(m_tree.ephemerals_of(id));
+        out.push_back(finish_write(std::move(t), 0));
+        out.back().reply.reset();
+        m_sessions.erase(id);
+    }
+    return out;
+}
+
+std::vector<Outcome> Processor::expire_containers(std::int64_t now_ms) {
+    // ContainerManager.getCandidates: empty containers that once had a
+    // child, and childless TTL nodes whose TTL since mtime has passed.
+    std::vector<std::string> doomed;
+    for (const auto& [path, n] : m_tree.nodes()) {
+        const bool empty = !n.children || n.children->empty();
+        if (!empty) continue;
+        const std::int64_t owner = n.stat.ephemeral_owner;
+        if (owner == kContainerOwner && n.stat.cversion > 0) {
+            doomed.push_back(path);
+        } else if (owner != kContainerOwner && (static_cast<std::uint64_t>(owner) >> 56) == 0xff) {
+            const std::int64_t ttl = owner & kMaxTtl;
+            if (now_ms - n.stat.mtime > ttl) doomed.push_back(path);
+        }
+    }
+    std::sort(doomed.begin(), doomed.end());
+    std::vector<Outcome> out;
+    for (const auto& path : doomed) {
+        zab::Txn t;
+        t.header = next_header(0, 0, zab::op::deleteContainer, now_ms);
+        t.body = zab::DeleteTxn{path};
+        out.push_back(finish_write(std::move(t), 0));
+        out.back().reply.reset();
+    }
+    return out;
+}
+
+}  // namespace zabra::node

@@ -1,0 +1,133 @@
+// The request pipeline's logic, free of sockets and disks: ZooKeeper's
+// PrepRequestProcessor (validate a request, turn it into a txn) and
+// FinalRequestProcessor (apply it, build the reply), over one data tree.
+//
+// A write is applied to the tree when it is prepared, so later requests see
+// it; its reply is released by the caller only once the txn is durable. The
+// caller keeps requests in order (a read waits behind the writes before it),
+// so no client ever sees what is not yet on disk. An ensemble would put its
+// proposal/commit step between prepare and reply without changing this.
+#pragma once
+
+#include "libformat/zab/data_tree.h"
+#include "node/wire.h"
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace zabra::node {
+
+struct AuthId {
+    std::string scheme;
+    std::string id;
+    bool operator==(const AuthId&) const = default;
+};
+
+struct Session {
+    std::int64_t id = 0;
+    std::int32_t timeout_ms = 0;
+    std::string password;
+    std::int64_t expires_at_ms = 0;  // on a tick boundary, as ZooKeeper's ExpiryQueue
+    std::vector<AuthId> auth;
+    bool closing = false;  // closeSession prepared: nothing more is accepted from it
+};
+
+struct ProcessorOptions {
+    std::int32_t tick_ms = 2000;
+    std::int32_t min_session_timeout_ms = -1;  // -1: 2 ticks
+    std::int32_t max_session_timeout_ms = -1;  // -1: 20 ticks
+    bool extended_types = false;               // TTL nodes (zookeeper.extendedTypesEnabled)
+    bool digest_enabled = true;                // TxnDigest after each txn (zookeeper.digest.enabled)
+    std::int64_t server_id = 1;  // ZooKeeperServer.createSessionTrackerServerId: 1 when standalone
+    std::int64_t start_ms = 0;  // seeds the session ids, as SessionTrackerImpl.initializeNextSessionId
+};
+
+// What a request produced: the txn to log (already applied), if any, and
+// the reply to send once it is durable.
+struct Outcome {
+    std::optional<zab::Txn> txn;
+    std::optional<Reply> reply;
+    bool close_connection = false;  // after the reply (closeSession, failed auth)
+};
+
+// The tree as a request sees it: the data tree plus the effects of the
+// earlier ops of the same multi (ZooKeeper's outstanding ChangeRecords).
+struct NodeState {
+    zab::StatPersisted stat;
+    std::vector<zab::Acl> acl;
+    std::int32_t child_count = 0;
+};
+class TreeView {
+public:
+    explicit TreeView(const zab::DataTree& tree) : m_tree(tree) {}
+    std::optional<NodeState> get(const std::string& path) const;
+    void put(const std::string& path, NodeState n) { m_overlay[path] = std::move(n); }
+    void erase(const std::string& path) { m_overlay[path] = std::nullopt; }
+
+private:
+    const zab::DataTree& m_tree;
+    std::map<std::string, std::optional<NodeState>> m_overlay;
+};
+
+class Processor {
+public:
+    Processor(zab::DataTree& tree, ProcessorOptions options);
+
+    std::int64_t last_zxid() const { return m_last_zxid; }
+    void set_last_zxid(std::int64_t z) { m_last_zxid = z; }
+    const std::map<std::int64_t, Session>& sessions() const { return m_sessions; }
+    Session* find_session(std::int64_t id);
+    std::int32_t negotiate_timeout(std::int32_t requested) const;
+
+    // Sessions found on disk at startup: alive until their timeout passes.
+    void restore_sessions(std::int64_t now_ms);
+
+    // A new session: the createSession txn; the session exists from now on.
+    Outcome create_session(std::int32_t requested_timeout_ms, std::int64_t now_ms, Session*& created);
+    // Keeps a session alive (any packet from its client).
+    void touch(Session& s, std::int64_t now_ms);
+
+    Outcome process(Session& s, const Request& request, std::int64_t now_ms);
+
+    // closeSession txns for the sessions whose time is up (they are marked
+    // closing; the caller logs the txns and drops their connections).
+    std::vector<Outcome> expire_sessions(std::int64_t now_ms);
+    // deleteContainer txns for empty containers and expired TTL nodes
+    // (ContainerManager).
+    std::vector<Outcome> expire_containers(std::int64_t now_ms);
+
+private:
+    zab::TxnHeader next_header(std::int64_t session, std::int32_t cxid, std::int32_t type, std::int64_t now_ms);
+    Outcome finish_write(zab::Txn txn, std::int32_t xid);
+    Outcome error_txn(const Session& s, const Request& r, std::int32_t err, std::int64_t now_ms);
+    Outcome read(const Session& s, const Request& r);
+    Stat stat_of(const zab::DataNode& n) const;
+    bool allowed(const Session& s, const zab::DataNode& n, std::int32_t perm) const;
+    // Validates one write op against the tree (plus the earlier ops of a
+    // multi, which are applied to a scratch copy) and builds its txn body.
+    std::int32_t prepare_op(const Session& s, std::int32_t type, const RequestBody& body, std::int64_t zxid,
+                            std::int64_t now_ms, TreeView& view, zab::TxnBody& out, std::int32_t& txn_type) const;
+    std::int32_t fix_acl(const Session& s, const zab::AclList& in, zab::AclList& out) const;
+    std::int64_t expiry_for(std::int64_t now_ms, std::int32_t timeout_ms) const;
+
+    zab::DataTree& m_tree;
+    ProcessorOptions m_o;
+    std::int64_t m_last_zxid = 0;
+    std::int64_t m_next_session = 0;
+    std::map<std::int64_t, Session> m_sessions;
+};
+
+// Whether `auth` may do `perm` on a node with `acl` (ZooKeeperServer.checkACL).
+bool acl_allows(const std::vector<zab::Acl>& acl, const std::vector<AuthId>& auth, std::int32_t perm);
+
+// The password of a session (16 bytes, a function of its id).
+std::string session_password(std::int64_t session_id);
+
+// PathUtils.validatePath: "" when fine, else why not.
+std::string invalid_path_reason(const std::string& path);
+
+}  // namespace zabra::node
