@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cstring>
 #include <fcntl.h>
+#include <linux/falloc.h>
 #include <stdexcept>
 #include <unistd.h>
 
@@ -32,13 +33,29 @@ void fsync_dir(const fs::path& dir) {
     if (rc != 0) throw std::runtime_error(fmt::format("fsync {}: {}", dir.string(), std::strerror(err)));
 }
 
-void truncate_file(const fs::path& file, std::uint64_t size) {
-    const int fd = ::open(file.c_str(), O_WRONLY | O_CLOEXEC);
+// Cuts a log at `offset` by zeroing what follows, keeping the file size: to
+// ZooKeeper zeros are preallocation, and the size stays 16 + k x preAllocSize.
+void cut_log_at(const fs::path& file, std::uint64_t offset) {
+    const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error(fmt::format("open {}: {}", file.string(), std::strerror(errno)));
-    const bool ok = ::ftruncate(fd, static_cast<off_t>(size)) == 0 && ::fsync(fd) == 0;
+    const auto size = static_cast<std::uint64_t>(::lseek(fd, 0, SEEK_END));
+    bool ok = true;
+    if (size > offset) {
+        const auto len = static_cast<off_t>(size - offset);
+        if (::fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, static_cast<off_t>(offset), len) != 0) {
+            static const std::string zeros(1 << 20, '\0');  // no hole punching here: write the zeros
+            for (std::uint64_t at = offset; ok && at < size;) {
+                const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), size - at));
+                const ssize_t w = ::pwrite(fd, zeros.data(), n, static_cast<off_t>(at));
+                ok = w > 0;
+                at += ok ? static_cast<std::uint64_t>(w) : 0;
+            }
+        }
+    }
+    ok = ok && ::fsync(fd) == 0;
     const int err = errno;
     ::close(fd);
-    if (!ok) throw std::runtime_error(fmt::format("truncate {}: {}", file.string(), std::strerror(err)));
+    if (!ok) throw std::runtime_error(fmt::format("cut {} at {}: {}", file.string(), offset, std::strerror(err)));
 }
 
 std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
@@ -112,7 +129,7 @@ Recovered recover(const RecoverOptions& o, const LogLine& log) {
         if (end->kind == zab::LogEndKind::TornTail) {
             log(fmt::format("{}: torn tail after {} records at offset {} ({}); cutting it there",
                             f.path.filename().string(), end->records, end->offset, end->detail));
-            truncate_file(f.path, end->offset);
+            cut_log_at(f.path, end->offset);
             continue;
         }
         const std::string what = fmt::format(
@@ -124,7 +141,7 @@ Recovered recover(const RecoverOptions& o, const LogLine& log) {
                                             "--force-recover cuts the log there and loses what follows)");
         }
         log(what + "; --force-recover: cutting it there");
-        truncate_file(f.path, end->offset);
+        cut_log_at(f.path, end->offset);
         for (std::size_t j = i + 1; j < logs.logs.size(); ++j) {
             log(fmt::format("--force-recover: moved {} to {}", logs.logs[j].path.string(),
                             move_aside(logs.logs[j].path).string()));
