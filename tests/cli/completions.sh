@@ -211,6 +211,27 @@ else
     expect "fish: zabra dump <path><Tab>" "$out" tests/fixtures/zk/standalone/data/
 fi
 
+# ---- zabra-node --------------------------------------------------------------
+
+if out=$(cd "$src" && bash --norc --noprofile -c '
+        source "$1" || exit 3
+        COMP_WORDS=(zabra-node --se); COMP_CWORD=1; COMPREPLY=(); _zabra_node
+        printf "%s\n" "${COMPREPLY[@]}"
+        COMP_WORDS=(zabra-node --set snapC); COMP_CWORD=2; COMPREPLY=(); _zabra_node
+        printf "%s\n" "${COMPREPLY[@]}"' bash "$comp/zabra-node.bash" 2>&1); then
+    expect "bash: zabra-node --se<Tab>, --set snapC<Tab>" "$out" --set snapCount=
+else
+    fail "bash: zabra-node completion failed: $out"
+fi
+if command -v zsh >/dev/null; then
+    if out=$(zsh -n "$comp/_zabra-node" 2>&1); then ok "zsh -n _zabra-node"; else fail "zsh -n _zabra-node: $out"; fi
+fi
+if command -v fish >/dev/null; then
+    out=$(cd "$src" && HOME=$tmp limited "${fish_cmd[@]}" -c 'source $argv[1]; and complete -C "zabra-node --"' \
+        "$comp/zabra-node.fish" 2>&1)
+    expect "fish: zabra-node --<Tab>" "$out" --set --force-recover
+fi
+
 if ((failures)); then
     echo "completions: $failures check(s) failed" >&2
     exit 1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Checks the man pages and keeps them, and the shell completions, in step
 # with the binary's --help:
-#   - every man/*.1 is clean under `mandoc -Tlint -W warning` (and, when
+#   - every man/*.1 and man/*.8 is clean under `mandoc -Tlint -W warning` (and, when
 #     groff is installed, under `groff -man -ww`);
 #   - every subcommand listed by `zabra --help` is an item of the COMMANDS
 #     section of man/zabra.1, is offered by each completion file, and has its
@@ -35,7 +35,7 @@ if [[ ! -x $zabra ]]; then
 fi
 
 shopt -s nullglob
-pages=("$man"/*.1)
+pages=("$man"/*.1 "$man"/*.8)
 ((${#pages[@]})) || { echo "FAIL: no man pages in $man" >&2; exit 1; }
 
 # ---- lint ------------------------------------------------------------------
