@@ -290,6 +290,11 @@ void Server::read_conn(Conn& c) {
             cc->four_letter_checked = true;
             const std::string word = cc->in.substr(0, 4);
             if (is_four_letter_word(word)) {
+                // ZooKeeper counts the word as a received packet and shows the
+                // asking connection in its own cons/stat, not interested in reads.
+                ++cc->view.received;
+                ++m_received;
+                cc->view.interest_ops = 0;
                 send(*cc, four_letter_response(word, monitor_view(), m_c.four_letter_whitelist));
                 cc->close_after_flush = true;
                 cc->in.clear();
@@ -547,7 +552,7 @@ MonitorView Server::monitor_view() const {
     v.packets_received = m_received;
     v.packets_sent = m_sent;
     v.outstanding_requests = m_backlog.size() + m_pending.size();
-    v.node_count = m_tree->nodes().size();
+    v.node_count = m_tree->nodes().size() + 1;  // ZooKeeper's node table holds the root twice ("" and "/")
     std::uint64_t data_size = 0, ephemerals = 0;
     for (const auto& [path, n] : m_tree->nodes()) {
         data_size += path.size() + (n.data ? n.data->size() : 0);
