@@ -558,7 +558,7 @@ MonitorView Server::monitor_view() const {
         data_size += path.size() + (n.data ? n.data->size() : 0);
         ephemerals += n.stat.ephemeral_owner > 0 && (n.stat.ephemeral_owner >> 56) != 0xff ? 1 : 0;
     }
-    v.approximate_data_size = data_size;
+    v.approximate_data_size = data_size + 1;  // the "/" alias of the root
     v.ephemerals_count = ephemerals;
     rlimit lim{};
     ::getrlimit(RLIMIT_NOFILE, &lim);
