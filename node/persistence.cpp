@@ -248,31 +248,47 @@ void TxnLogSyncer::run() {
     }
 }
 
-std::string encode_tree_snapshot(const zab::DataTree& tree, std::int64_t zxid,
-                                 const std::vector<std::pair<std::int64_t, std::int32_t>>& sessions) {
-    zab::Snapshot snap;
-    for (const auto& [id, timeout] : sessions) snap.sessions.push_back({id, timeout});
-    for (const auto& [id, list] : tree.acls()) snap.acls.push_back({id, list});
-    // Depth first from the root, as DataTree.serializeNode: parents first.
-    std::vector<std::string> stack{std::string()};
-    while (!stack.empty()) {
-        const std::string path = std::move(stack.back());
-        stack.pop_back();
+bool FuzzySnapshot::step(const zab::DataTree& tree, std::size_t budget) {
+    for (; budget > 0 && !m_stack.empty(); --budget) {
+        const std::string path = std::move(m_stack.back());
+        m_stack.pop_back();
         const zab::DataNode* n = tree.find(path);
-        if (n == nullptr) continue;
-        snap.nodes.push_back({path, n->data ? n->data : zab::Buffer(std::string()), n->acl, n->stat, 0});
+        if (n == nullptr) continue;  // deleted since it was seen: the log says so
+        zab::append_snapshot_node(m_nodes, path, n->data ? n->data : zab::Buffer(std::string()), n->acl, n->stat);
         if (n->children) {
-            for (auto it = n->children->rbegin(); it != n->children->rend(); ++it) stack.push_back(path + "/" + *it);
+            for (auto it = n->children->rbegin(); it != n->children->rend(); ++it) m_stack.push_back(path + "/" + *it);
         }
     }
-    snap.trailer.seal1 = zab::SnapshotSeal{};
-    snap.trailer.digest = zab::ZxidDigest{zxid, 2, tree.digest(), std::nullopt};
-    snap.trailer.seal2 = zab::SnapshotSeal{};  // (3.8 has no lastProcessedZxid section; 3.9 added it)
-    return zab::encode_snapshot(snap, zab::Compression::None);
+    return m_stack.empty();
+}
+
+FuzzySnapshot::Parts FuzzySnapshot::finish(const zab::DataTree& tree, std::int64_t last_zxid,
+                                           const std::vector<std::pair<std::int64_t, std::int32_t>>& sessions) {
+    Parts p;
+    std::vector<zab::SnapshotSession> ss;
+    for (const auto& [id, timeout] : sessions) ss.push_back({id, timeout});
+    std::vector<zab::SnapshotAcl> acls;
+    for (const auto& [id, list] : tree.acls()) acls.push_back({id, list});
+    zab::append_snapshot_head(p.head, zab::SnapshotHeader{}, ss, acls);
+    p.nodes = std::move(m_nodes);
+    p.trailer.seal1 = zab::SnapshotSeal{};
+    p.trailer.digest = zab::ZxidDigest{last_zxid, 2, tree.digest(), std::nullopt};
+    p.trailer.seal2 = zab::SnapshotSeal{};  // (3.8 has no lastProcessedZxid section; 3.9 added it)
+    p.end_zxid = last_zxid;
+    return p;
+}
+
+std::string encode_fuzzy_snapshot(FuzzySnapshot::Parts parts) {
+    std::string out = std::move(parts.head);
+    out += parts.nodes;
+    parts.nodes = std::string();
+    zab::append_snapshot_trailer(out, parts.trailer);
+    return out;
 }
 
 void write_snapshot_file(const fs::path& snap_dir, const fs::path& log_dir, std::int64_t zxid,
-                         const std::string& bytes, int retain, const LogLine& log) {
+                         const std::string& bytes, int retain, const LogLine& log,
+                         const std::function<bool()>& durable) {
     const fs::path final_path = snap_dir / zab::snapshot_file_name(zxid);
     // Not "snapshot.*": ZooKeeper would take a leftover temp file for a snapshot.
     const fs::path tmp = snap_dir / fmt::format("zabra-tmp.{}", final_path.filename().string());
@@ -296,6 +312,15 @@ void write_snapshot_file(const fs::path& snap_dir, const fs::path& log_dir, std:
             throw std::runtime_error(fmt::format("fsync {}: {}", tmp.string(), std::strerror(err)));
         }
         ::close(fd);
+    }
+    // Published only when its txns are all durable: a crash must not leave
+    // a snapshot holding txns the log lost.
+    for (int waited_ms = 0; !durable(); ++waited_ms) {
+        if (waited_ms > 60000) {
+            fs::remove(tmp);
+            throw std::runtime_error("its txns did not become durable within 60 s; abandoned");
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     fs::rename(tmp, final_path);
     fsync_dir(snap_dir);

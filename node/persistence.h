@@ -90,14 +90,44 @@ private:
     std::thread m_thread;
 };
 
-// A consistent snapshot of `tree` at `zxid` in ZooKeeper 3.8's format
-// (sessions, ACLs, nodes depth first, seal, digest, seal).
-std::string encode_tree_snapshot(const zab::DataTree& tree, std::int64_t zxid,
-                                 const std::vector<std::pair<std::int64_t, std::int32_t>>& sessions);
+// A snapshot of a live tree, serialised a slice at a time on the thread that
+// owns the tree, so that no request waits for a whole tree (ZooKeeper's
+// fuzzy snapshot). It is named after the last zxid applied when it starts;
+// nodes changed meanwhile may be in it in either state, which replaying the
+// logs from that zxid repairs, as for ZooKeeper's. The digest section holds
+// the tree's digest when it ends, with that zxid.
+class FuzzySnapshot {
+public:
+    FuzzySnapshot(std::int64_t zxid) : m_zxid(zxid), m_stack{std::string()} {}
+    std::int64_t zxid() const { return m_zxid; }
+    // Serialises up to `budget` nodes, depth first; true once all are done.
+    bool step(const zab::DataTree& tree, std::size_t budget);
+    // The head (sessions and ACLs as they are now: a superset of what the
+    // nodes refer to), the nodes, and the trailer fields; see encode_fuzzy_snapshot.
+    struct Parts {
+        std::string head;
+        std::string nodes;
+        zab::SnapshotTrailer trailer;
+        std::int64_t end_zxid = 0;  // everything in it is durable once the log reaches this
+    };
+    Parts finish(const zab::DataTree& tree, std::int64_t last_zxid,
+                 const std::vector<std::pair<std::int64_t, std::int32_t>>& sessions);
 
-// Writes snapshot.<zxid> via a temp file, fsync, rename and fsync of the
-// directory, then keeps the newest `retain` snapshots and the logs they need.
+private:
+    std::int64_t m_zxid;
+    std::vector<std::string> m_stack;
+    std::string m_nodes;
+};
+
+// The file bytes of a finished FuzzySnapshot (seals computed here, off the
+// loop thread).
+std::string encode_fuzzy_snapshot(FuzzySnapshot::Parts parts);
+
+// Writes snapshot.<zxid> via a temp file and fsync; renames it into place
+// (and fsyncs the directory) only once `durable()` says every txn in it is
+// on disk; then keeps the newest `retain` snapshots and the logs they need.
 void write_snapshot_file(const std::filesystem::path& snap_dir, const std::filesystem::path& log_dir,
-                         std::int64_t zxid, const std::string& bytes, int retain, const LogLine& log);
+                         std::int64_t zxid, const std::string& bytes, int retain, const LogLine& log,
+                         const std::function<bool()>& durable = [] { return true; });
 
 }  // namespace zabra::node

@@ -180,6 +180,7 @@ private:
     std::int64_t m_rand_roll = 0;
     std::int64_t m_rand_size = 0;
     bool m_snapshot_due = false;
+    std::optional<FuzzySnapshot> m_snapshot;  // being serialised, a slice per loop turn
     std::future<void> m_snapshot_job;
     std::int64_t m_last_snapshot_zxid = -1;
     // stats
@@ -316,13 +317,11 @@ void Server::read_conn(Conn& c) {
 }
 
 // A request that produces no txn (a read, a ping, ...) must not run while
-// earlier txns are still on their way to disk; neither may anything while a
-// snapshot waits for the disk to catch up.
+// earlier txns are still on their way to disk.
 bool Server::must_wait(const Conn& c, const std::string& payload) const {
     if (!m_backlog.empty()) return true;
     const bool all_durable = m_durable.load() >= m_proc->last_zxid();
     if (all_durable) return false;
-    if (m_snapshot_due) return true;
     if (!c.handshake_done) {
         const bool new_session = payload.size() >= 20 && load_be64(reinterpret_cast<const std::uint8_t*>(payload.data()) + 16) == 0;
         return !new_session;
@@ -356,7 +355,7 @@ void Server::drain_backlog() {
                 write = is_write(static_cast<std::int32_t>(
                     load_be32(reinterpret_cast<const std::uint8_t*>(q.payload.data()) + 4)));
             }
-            if (!write || m_snapshot_due) return;
+            if (!write) return;
         }
         Queued item = std::move(q);
         m_backlog.pop_front();
@@ -495,28 +494,35 @@ void Server::release_durable() {
     }
 }
 
+// A due snapshot is serialised a slice per loop turn (no request waits for
+// the whole tree), then encoded and written by a background thread.
 void Server::maybe_snapshot() {
-    if (!m_snapshot_due || m_durable.load() < m_proc->last_zxid()) return;
-    if (m_snapshot_job.valid()) {
-        if (m_snapshot_job.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
+    if (m_snapshot_due && !m_snapshot) {
+        m_snapshot_due = false;
+        if (m_snapshot_job.valid() && m_snapshot_job.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
             log("too busy to snap, skipping");
-            m_snapshot_due = false;
             return;
         }
-        m_snapshot_job.get();
+        if (m_snapshot_job.valid()) m_snapshot_job.get();
+        m_snapshot.emplace(m_proc->last_zxid());
     }
-    m_snapshot_due = false;
-    const std::int64_t zxid = m_proc->last_zxid();
+    if (!m_snapshot || !m_snapshot->step(*m_tree, 4096)) return;
     std::vector<std::pair<std::int64_t, std::int32_t>> sessions;
     for (const auto& [id, s] : m_proc->sessions()) sessions.emplace_back(id, s.timeout_ms);
-    auto bytes = std::make_shared<std::string>(encode_tree_snapshot(*m_tree, zxid, sessions));
+    auto parts = std::make_shared<FuzzySnapshot::Parts>(m_snapshot->finish(*m_tree, m_proc->last_zxid(), sessions));
+    const std::int64_t zxid = m_snapshot->zxid();
+    m_snapshot.reset();
     m_last_snapshot_zxid = zxid;
     const fs::path snap_dir = m_snap_dir, log_dir = m_log_dir;
     const int retain = m_c.snap_retain_count;
     const LogLine logger = m_o.log;
+    std::atomic<std::int64_t>* durable = &m_durable;
     m_snapshot_job = std::async(std::launch::async, [=] {
         try {
-            write_snapshot_file(snap_dir, log_dir, zxid, *bytes, retain, logger);
+            const std::int64_t end = parts->end_zxid;
+            const std::string bytes = encode_fuzzy_snapshot(std::move(*parts));
+            write_snapshot_file(snap_dir, log_dir, zxid, bytes, retain, logger,
+                                [durable, end] { return durable->load() >= end; });
         } catch (const std::exception& e) {
             logger(fmt::format("snapshot 0x{:x} failed: {}", zxid, e.what()));
         }
@@ -654,7 +660,7 @@ int Server::run() {
             fds.push_back({c.fd, ev, 0});
             ids.push_back(id);
         }
-        const int timeout = std::max(1, std::min(m_c.tick_time_ms / 2, 500));
+        const int timeout = m_snapshot ? 0 : std::max(1, std::min(m_c.tick_time_ms / 2, 500));
         if (::poll(fds.data(), fds.size(), timeout) < 0 && errno != EINTR) {
             throw std::runtime_error("poll: " + errno_text());
         }
@@ -695,6 +701,7 @@ int Server::run() {
         }
         for (auto id : done) close_conn(id, "");
     }
+    m_snapshot.reset();  // an unfinished snapshot is dropped; the logs hold everything
     m_syncer->stop();
     release_durable();
     for (auto& [id, c] : m_conns) write_conn(c);

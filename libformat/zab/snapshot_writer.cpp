@@ -15,19 +15,19 @@ void write_seal(JuteWriter& w) {
 
 }  // namespace
 
-std::string encode_snapshot_stream(const Snapshot& snap) {
-    std::string out;
+void append_snapshot_head(std::string& out, const SnapshotHeader& header, const std::vector<SnapshotSession>& sessions,
+                          const std::vector<SnapshotAcl>& acls) {
     JuteWriter w(out);
-    w.i32(static_cast<std::int32_t>(snap.header.magic));
-    w.i32(snap.header.version);
-    w.i64(snap.header.dbid);
-    w.i32(static_cast<std::int32_t>(snap.sessions.size()));
-    for (const auto& s : snap.sessions) {
+    w.i32(static_cast<std::int32_t>(header.magic));
+    w.i32(header.version);
+    w.i64(header.dbid);
+    w.i32(static_cast<std::int32_t>(sessions.size()));
+    for (const auto& s : sessions) {
         w.i64(s.id);
         w.i32(s.timeout);
     }
-    w.i32(static_cast<std::int32_t>(snap.acls.size()));
-    for (const auto& a : snap.acls) {
+    w.i32(static_cast<std::int32_t>(acls.size()));
+    for (const auto& a : acls) {
         w.i64(a.id);
         if (!a.acls) {
             w.i32(-1);
@@ -40,25 +40,31 @@ std::string encode_snapshot_stream(const Snapshot& snap) {
             w.string(acl.id);
         }
     }
-    for (const auto& n : snap.nodes) {
-        w.string(n.path);
-        w.buffer(n.data);
-        w.i64(n.acl);
-        const StatPersisted& st = n.stat;
-        w.i64(st.czxid);
-        w.i64(st.mzxid);
-        w.i64(st.ctime);
-        w.i64(st.mtime);
-        w.i32(st.version);
-        w.i32(st.cversion);
-        w.i32(st.aversion);
-        w.i64(st.ephemeral_owner);
-        w.i64(st.pzxid);
-    }
+}
+
+void append_snapshot_node(std::string& out, std::string_view path, const Buffer& data, std::int64_t acl,
+                          const StatPersisted& st) {
+    JuteWriter w(out);
+    w.string(path);
+    w.buffer(data);
+    w.i64(acl);
+    w.i64(st.czxid);
+    w.i64(st.mzxid);
+    w.i64(st.ctime);
+    w.i64(st.mtime);
+    w.i32(st.version);
+    w.i32(st.cversion);
+    w.i32(st.aversion);
+    w.i64(st.ephemeral_owner);
+    w.i64(st.pzxid);
+}
+
+void append_snapshot_trailer(std::string& out, const SnapshotTrailer& trailer) {
+    JuteWriter w(out);
     w.string("/");
     write_seal(w);
-    if (snap.trailer.digest) {
-        const ZxidDigest& d = *snap.trailer.digest;
+    if (trailer.digest) {
+        const ZxidDigest& d = *trailer.digest;
         w.i64(d.zxid);
         w.i32(d.version);
         if (d.version < 2) {
@@ -67,11 +73,18 @@ std::string encode_snapshot_stream(const Snapshot& snap) {
             w.i64(d.digest);
         }
         write_seal(w);
-        if (snap.trailer.last_processed_zxid) {
-            w.i64(*snap.trailer.last_processed_zxid);
+        if (trailer.last_processed_zxid) {
+            w.i64(*trailer.last_processed_zxid);
             write_seal(w);
         }
     }
+}
+
+std::string encode_snapshot_stream(const Snapshot& snap) {
+    std::string out;
+    append_snapshot_head(out, snap.header, snap.sessions, snap.acls);
+    for (const auto& n : snap.nodes) append_snapshot_node(out, n.path, n.data, n.acl, n.stat);
+    append_snapshot_trailer(out, snap.trailer);
     return out;
 }
 
