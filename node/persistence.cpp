@@ -75,6 +75,13 @@ fs::path move_aside(const fs::path& file) {
 Recovered recover(const RecoverOptions& o, const LogLine& log) {
     fs::create_directories(o.snap_dir);
     fs::create_directories(o.log_dir);
+    // A snapshot being written when the server died: never published, so never needed.
+    for (const auto& e : fs::directory_iterator(o.snap_dir)) {
+        if (e.path().filename().string().starts_with("zabra-tmp.")) {
+            log(fmt::format("removing {}, an unfinished snapshot", e.path().filename().string()));
+            fs::remove(e.path());
+        }
+    }
     const zab::DataDir snaps = zab::list_data_dir(o.snap_dir);
     const zab::DataDir logs = o.log_dir == o.snap_dir ? snaps : zab::list_data_dir(o.log_dir);
     Recovered r;
@@ -213,7 +220,7 @@ void TxnLogSyncer::run() {
                 if (item.roll_before || !writer) {
                     if (writer) writer->sync();
                     writer = std::make_unique<zab::TxnLogWriter>(m_dir / zab::log_file_name(item.zxid),
-                                                                 zab::TxnLogWriterOptions{m_prealloc, 0});
+                                                                 zab::TxnLogWriterOptions{m_prealloc, 0, true});
                     new_file = true;
                 }
                 writer->append_payload(as_bytes(item.payload));
@@ -254,7 +261,7 @@ bool FuzzySnapshot::step(const zab::DataTree& tree, std::size_t budget) {
         m_stack.pop_back();
         const zab::DataNode* n = tree.find(path);
         if (n == nullptr) continue;  // deleted since it was seen: the log says so
-        zab::append_snapshot_node(m_nodes, path, n->data ? n->data : zab::Buffer(std::string()), n->acl, n->stat);
+        zab::append_snapshot_node(m_nodes, path, n->data, n->acl, n->stat);  // null data stays null (-1)
         if (n->children) {
             for (auto it = n->children->rbegin(); it != n->children->rend(); ++it) m_stack.push_back(path + "/" + *it);
         }

@@ -118,3 +118,37 @@ TEST_CASE("recovery cuts a torn tail, keeping the file's size, and refuses mid-f
     Recovered forced = recover({v2, v2, true}, log);
     CHECK(forced.last_zxid == live.log[3].header.zxid);
 }
+
+TEST_CASE("zabra-node's logs grow in whole preallocation steps however many records one flush carries") {
+    test::TempDir tmp;
+    const fs::path file = tmp.path() / "log.1";
+    zab::TxnLogWriter w(file, {4096, 0, true});
+    Live live;
+    for (int i = 0; i < 300; ++i) live.run(opcode::create, CreateRequest{fmt::format("/big{}", i), std::string(500, 'x'), std::vector<zab::Acl>{{31, "world", "anyone"}}, 0, -1});
+    for (const auto& t : live.log) w.append(t);  // one flush for all: > 150 KiB at once
+    w.sync();
+    const auto size = fs::file_size(file);
+    CHECK((size - 16) % 4096 == 0);
+    CHECK(size > w.data_end());
+    const std::string bytes = test::slurp(file);
+    zab::TxnLogReader r(as_bytes(bytes));
+    zab::TxnLogRecord rec;
+    std::size_t n = 0;
+    while (r.next(rec)) ++n;
+    CHECK(n == live.log.size());
+}
+
+TEST_CASE("a node with null data stays null through a snapshot") {
+    Live live;
+    live.run(opcode::create, CreateRequest{"/null", std::nullopt, std::vector<zab::Acl>{{31, "world", "anyone"}}, 0, -1});
+    live.create("/empty");
+    FuzzySnapshot snap(live.proc.last_zxid());
+    while (!snap.step(live.tree, 100)) {
+    }
+    const std::string bytes = encode_fuzzy_snapshot(snap.finish(live.tree, live.proc.last_zxid(), {}));
+    zab::SnapshotReadResult r;
+    const zab::DataTree loaded = zab::DataTree::load(as_bytes(bytes), snap.zxid(), r);
+    REQUIRE(loaded.find("/null") != nullptr);
+    CHECK_FALSE(loaded.find("/null")->data.has_value());
+    CHECK(loaded.find("/empty")->data == zab::Buffer(std::string("v")));
+}

@@ -81,8 +81,16 @@ void TxnLogWriter::append_payload(ByteSpan payload) {
         flush();
         m_file_size = m_flushed;
     }
-    // FilePadding looks at the channel position, i.e. what has been flushed.
-    const std::uint64_t new_size = padded_file_size(m_flushed, m_file_size, m_options.prealloc_bytes);
+    std::uint64_t new_size = m_file_size;
+    if (m_options.whole_steps) {
+        // Ahead of everything buffered, in whole steps: the size stays
+        // header + k x prealloc however many records one flush carries.
+        const std::uint64_t end = data_end() + kRecordPrefixSize + payload.size() + 1;
+        while (m_options.prealloc_bytes > 0 && end + kPaddingProximity >= new_size) new_size += m_options.prealloc_bytes;
+    } else {
+        // FilePadding looks at the channel position, i.e. what has been flushed.
+        new_size = padded_file_size(m_flushed, m_file_size, m_options.prealloc_bytes);
+    }
     if (new_size != m_file_size) {
         const std::uint8_t zero = 0;
         write_at(new_size - 1, {&zero, 1});

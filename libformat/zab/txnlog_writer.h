@@ -21,6 +21,11 @@ std::uint64_t padded_file_size(std::uint64_t position, std::uint64_t file_size, 
 struct TxnLogWriterOptions {
     std::uint64_t prealloc_bytes = kDefaultPreallocBytes;  // 0 disables preallocation
     std::int64_t dbid = 0;
+    // Grow the file in whole prealloc steps ahead of the buffered records, so
+    // its size is always 16 + k x prealloc (zabra-node, which flushes a whole
+    // group commit at once). Off: FilePadding's exact sizes, for byte-identical
+    // copies of ZooKeeper's files.
+    bool whole_steps = false;
 };
 
 class TxnLogWriter {
