@@ -6,13 +6,15 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace zabra::node {
 
 namespace {
 
 constexpr std::int64_t kContainerOwner = zab::kContainerOwner;
-constexpr std::int64_t kMaxTtl = 0x00FFFFFFFFFFFFFFLL;  // EphemeralType.TTL's limit
+constexpr std::int64_t kMaxTtl = 0xFFFFFFFFFFLL;  // EphemeralType.TTL's limit: 2^40 - 1
 
 // CreateMode.fromFlag.
 struct CreateMode {
@@ -43,6 +45,33 @@ zab::CloseSessionTxn close_session_body(std::vector<std::string> ephemerals) {
     zab::CloseSessionTxn c;
     c.paths_to_delete.emplace(std::move(ephemerals));
     return c;
+}
+
+// IPAuthenticationProvider.isValid (IPv4): a.b.c.d with an optional /bits.
+bool valid_ip_acl(const std::string& id) {
+    const auto slash = id.find('/');
+    const std::string addr = id.substr(0, slash);
+    if (slash != std::string::npos) {
+        const std::string bits = id.substr(slash + 1);
+        if (bits.empty() || bits.size() > 2 || bits.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoi(bits) > 32) {
+            return false;
+        }
+    }
+    int parts = 0;
+    std::size_t at = 0;
+    while (at <= addr.size()) {
+        const auto dot = addr.find('.', at);
+        const std::string part = addr.substr(at, dot == std::string::npos ? std::string::npos : dot - at);
+        if (part.empty() || part.size() > 3 || part.find_first_not_of("0123456789") != std::string::npos ||
+            std::stoi(part) > 255) {
+            return false;
+        }
+        ++parts;
+        if (dot == std::string::npos) break;
+        at = dot + 1;
+    }
+    return parts == 4;
 }
 
 std::int32_t check_version(std::int32_t current, std::int32_t expected, std::int32_t& next) {
@@ -186,6 +215,23 @@ bool Processor::allowed(const Session& s, const zab::DataNode& n, std::int32_t p
     return acl_allows(m_tree.acl_list(n.acl), s.auth, perm);
 }
 
+// IPAuthenticationProvider.matches: the client address within a.b.c.d/bits.
+bool ip_matches(const std::string& client, const std::string& acl) {
+    auto parse = [](const std::string& a, std::uint32_t& out) {
+        unsigned b[4];
+        char tail = 0;
+        if (std::sscanf(a.c_str(), "%u.%u.%u.%u%c", &b[0], &b[1], &b[2], &b[3], &tail) != 4) return false;
+        out = (b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3];
+        return true;
+    };
+    const auto slash = acl.find('/');
+    std::uint32_t c = 0, net = 0;
+    if (!parse(client, c) || !parse(acl.substr(0, slash), net)) return false;
+    const int bits = slash == std::string::npos ? 32 : std::atoi(acl.c_str() + slash + 1);
+    const std::uint32_t mask = bits == 0 ? 0 : ~std::uint32_t{0} << (32 - bits);
+    return (c & mask) == (net & mask);
+}
+
 bool acl_allows(const std::vector<zab::Acl>& acl, const std::vector<AuthId>& auth, std::int32_t perm) {
     if (acl.empty()) return true;
     for (const auto& a : auth) {
@@ -195,7 +241,8 @@ bool acl_allows(const std::vector<zab::Acl>& acl, const std::vector<AuthId>& aut
         if ((a.perms & perm) == 0) continue;
         if (a.scheme == "world" && a.id == "anyone") return true;
         for (const AuthId& id : auth) {
-            if (id.scheme == a.scheme && id.id == a.id) return true;
+            if (id.scheme != a.scheme) continue;
+            if (id.id == a.id || (a.scheme == "ip" && ip_matches(id.id, a.id))) return true;
         }
     }
     return false;
@@ -225,6 +272,7 @@ std::int32_t Processor::fix_acl(const Session& s, const zab::AclList& in, zab::A
             if (a.id.find(':') == std::string::npos) return code::invalid_acl;
             add(a);
         } else if (a.scheme == "ip") {
+            if (!valid_ip_acl(a.id)) return code::invalid_acl;
             add(a);
         } else {
             return code::invalid_acl;
@@ -238,6 +286,12 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
                                    std::int64_t now_ms, TreeView& view, zab::TxnBody& out,
                                    std::int32_t& txn_type) const {
     txn_type = type;
+    if (const std::string* p = std::visit([](const auto& b) -> const std::string* {
+            if constexpr (requires { b.path; }) return &b.path;
+            return nullptr;
+        }, body); p != nullptr && p->empty()) {
+        return code::marshalling_error;  // a null path: jute hands ZooKeeper a null, which it cannot process
+    }
     switch (type) {
     case opcode::create:
     case opcode::create2:
@@ -434,6 +488,32 @@ Outcome Processor::read(const Session& s, const Request& r) {
         break;
     }
     case opcode::sync: rep.body = std::get<PathRequest>(r.body).path; break;
+    case opcode::getEphemerals: {
+        // The caller's ephemerals whose path starts with the prefix (as a string).
+        const std::string& prefix = std::get<PathRequest>(r.body).path;
+        std::vector<std::string> mine;
+        for (std::string& p : m_tree.ephemerals_of(s.id)) {
+            if (prefix == "/" || p.starts_with(prefix)) mine.push_back(std::move(p));
+        }
+        rep.body = std::move(mine);
+        break;
+    }
+    case opcode::getAllChildrenNumber: {
+        const std::string& path = std::get<PathRequest>(r.body).path;
+        const zab::DataNode* n = node_at(path);
+        if (n == nullptr) {
+            rep.err = code::no_node;
+        } else if (!allowed(s, *n, perm::read)) {
+            rep.err = code::no_auth;
+        } else {
+            // Every descendant: paths under "path/" ("/" counts all but itself and "").
+            const std::string prefix = path == "/" ? "/" : path + "/";
+            std::int32_t count = 0;
+            for (const auto& [p, node] : m_tree.nodes()) count += !p.empty() && p.starts_with(prefix) ? 1 : 0;
+            rep.body = count;
+        }
+        break;
+    }
     case opcode::check: {
         // ZooKeeper 3.8 logs a bare check as a txn it cannot read back (and
         // never answers it); zabra-node answers it as a read and logs nothing.
@@ -491,6 +571,8 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
     case opcode::getChildren2:
     case opcode::getACL:
     case opcode::sync:
+    case opcode::getEphemerals:
+    case opcode::getAllChildrenNumber:
     case opcode::check: return read(s, r);
     case opcode::create:
     case opcode::create2:
@@ -613,7 +695,7 @@ std::vector<Outcome> Processor::expire_containers(std::int64_t now_ms) {
         if (owner == kContainerOwner && n.stat.cversion > 0) {
             doomed.push_back(path);
         } else if (owner != kContainerOwner && (static_cast<std::uint64_t>(owner) >> 56) == 0xff) {
-            const std::int64_t ttl = owner & kMaxTtl;
+            const std::int64_t ttl = owner & 0x00FFFFFFFFFFFFFFLL;
             if (now_ms - n.stat.mtime > ttl) doomed.push_back(path);
         }
     }

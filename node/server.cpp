@@ -380,7 +380,14 @@ void Server::handle(Conn& c, const std::string& payload, std::int64_t arrived_ms
     m_proc->touch(*s, wall_ms());
     c.view.last_cxid = r.xid;
     c.view.last_op = short_op(r.type);
-    const Outcome o = m_proc->process(*s, r, wall_ms());
+    Outcome o;
+    try {
+        o = m_proc->process(*s, r, wall_ms());
+    } catch (const std::exception& e) {
+        // A request the processor cannot handle costs its connection, never the server.
+        close_conn(c.id, fmt::format("request {} failed: {}", short_op(r.type), e.what()));
+        return;
+    }
     deliver(o, &c, arrived_ms, short_op(r.type));
 }
 

@@ -9,11 +9,31 @@ namespace {
 
 using Reader = zab::JuteReader<ByteCursor>;
 
+// Java clients send a null string (-1) where they hold null, e.g. kazoo's
+// "auth" ACL id or an empty path; jute reads it as null and ZooKeeper fails
+// the request, not the connection. Null reads as "" here; the processor
+// refuses an empty path.
+std::string nullable_string(Reader& r, const char* what) { return r.buffer(what).value_or(std::string()); }
+
+zab::AclList read_acls(Reader& r) {
+    auto n = r.count("ACL vector");
+    if (!n) return std::nullopt;
+    std::vector<zab::Acl> acls;
+    for (std::int32_t i = 0; i < *n; ++i) {
+        zab::Acl a;
+        a.perms = r.i32();
+        a.scheme = nullable_string(r, "ACL scheme");
+        a.id = nullable_string(r, "ACL id");
+        acls.push_back(std::move(a));
+    }
+    return acls;
+}
+
 CreateRequest read_create(Reader& r, bool ttl) {
     CreateRequest c;
-    c.path = r.string("path");
+    c.path = nullable_string(r, "path");
     c.data = r.buffer("data");
-    c.acl = zab::read_acl_list(r);
+    c.acl = read_acls(r);
     c.flags = r.i32();
     if (ttl) c.ttl = r.i64();
     return c;
@@ -21,7 +41,7 @@ CreateRequest read_create(Reader& r, bool ttl) {
 
 PathWatchRequest read_path_watch(Reader& r) {
     PathWatchRequest p;
-    p.path = r.string("path");
+    p.path = nullable_string(r, "path");
     p.watch = r.boolean();
     return p;
 }
@@ -50,7 +70,7 @@ RequestBody read_body(std::int32_t type, Reader& r, bool in_multi) {
     case opcode::delete_:
     case opcode::deleteContainer: {
         DeleteRequest d;
-        d.path = r.string("path");
+        d.path = nullable_string(r, "path");
         if (type == opcode::delete_) d.version = r.i32();
         return d;
     }
@@ -60,7 +80,7 @@ RequestBody read_body(std::int32_t type, Reader& r, bool in_multi) {
     case opcode::getChildren2: return read_path_watch(r);
     case opcode::setData: {
         SetDataRequest s;
-        s.path = r.string("path");
+        s.path = nullable_string(r, "path");
         s.data = r.buffer("data");
         s.version = r.i32();
         return s;
@@ -68,17 +88,17 @@ RequestBody read_body(std::int32_t type, Reader& r, bool in_multi) {
     case opcode::getACL:
     case opcode::sync:
     case opcode::getEphemerals:
-    case opcode::getAllChildrenNumber: return PathRequest{r.string("path")};
+    case opcode::getAllChildrenNumber: return PathRequest{nullable_string(r, "path")};
     case opcode::setACL: {
         SetAclRequest s;
-        s.path = r.string("path");
-        s.acl = zab::read_acl_list(r);
+        s.path = nullable_string(r, "path");
+        s.acl = read_acls(r);
         s.version = r.i32();
         return s;
     }
     case opcode::check: {
         CheckVersionRequest c;
-        c.path = r.string("path");
+        c.path = nullable_string(r, "path");
         c.version = r.i32();
         return c;
     }
@@ -201,6 +221,8 @@ std::string encode_reply(const Reply& r) {
             } else if constexpr (std::is_same_v<T, std::pair<std::vector<zab::Acl>, Stat>>) {
                 zab::write_acl_list(w, b.first);
                 write_stat(w, b.second);
+            } else if constexpr (std::is_same_v<T, std::int32_t>) {
+                w.i32(b);
             } else if constexpr (std::is_same_v<T, std::vector<MultiResult>>) {
                 for (const MultiResult& m : b) {
                     write_header(w, m.type, false, m.type == opcode::error ? m.err : 0);

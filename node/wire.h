@@ -214,9 +214,10 @@ struct MultiResult {
 using ResponseBody =
     std::variant<std::monostate, std::string /* path: create, sync */, Stat /* exists, setData, setACL */,
                  std::pair<std::string, Stat> /* create2 */, std::pair<zab::Buffer, Stat> /* getData */,
-                 std::vector<std::string> /* getChildren */,
+                 std::vector<std::string> /* getChildren, getEphemerals */,
                  std::pair<std::vector<std::string>, Stat> /* getChildren2 */,
-                 std::pair<std::vector<zab::Acl>, Stat> /* getACL */, std::vector<MultiResult>>;
+                 std::pair<std::vector<zab::Acl>, Stat> /* getACL */, std::vector<MultiResult>,
+                 std::int32_t /* getAllChildrenNumber */>;
 
 struct Reply {
     std::int32_t xid = 0;
