@@ -3,6 +3,7 @@
 #include "libformat/zab/data_dir.h"
 #include "node/monitor.h"
 #include "node/processor.h"
+#include "node/watches.h"
 #include "node/wire.h"
 
 #include <fmt/format.h>
@@ -129,6 +130,7 @@ struct PendingReply {
     bool close_after = false;
     std::int64_t arrived_ms = 0;
     std::int64_t cxid = 0;
+    std::vector<WatchEvent> events;  // sent first, to their connections
 };
 
 class Server {
@@ -155,6 +157,7 @@ private:
     void tick();
     void maybe_snapshot();
     void send(Conn& c, const std::string& frame);
+    void send_events(const std::vector<WatchEvent>& events);
     MonitorView monitor_view() const;
     Conn* conn(std::uint64_t id) {
         auto it = m_conns.find(id);
@@ -173,6 +176,7 @@ private:
     std::uint64_t m_next_conn = 1;
     std::deque<Queued> m_backlog;
     std::deque<PendingReply> m_pending;
+    WatchManager m_watches;
     // snapshots: SyncRequestProcessor's jittered trigger
     std::mt19937_64 m_rng{std::random_device{}()};
     std::int64_t m_txns_since_snapshot = 0;
@@ -241,6 +245,7 @@ void Server::close_conn(std::uint64_t id, const std::string& why) {
     auto it = m_conns.find(id);
     if (it == m_conns.end()) return;
     if (!why.empty()) log(fmt::format("closed connection {} ({})", it->second.view.remote, why));
+    m_watches.remove_watcher(id);
     ::close(it->second.fd);
     m_conns.erase(it);
 }
@@ -388,17 +393,43 @@ void Server::handle(Conn& c, const std::string& payload, std::int64_t arrived_ms
         close_conn(c.id, fmt::format("request {} failed: {}", short_op(r.type), e.what()));
         return;
     }
+    if (const auto* q = std::get_if<PathWatchRequest>(&r.body); q && q->watch && o.reply) {
+        // exists watches even an absent node; getData and getChildren only one that is there.
+        const std::int32_t err = o.reply->err;
+        if (r.type == opcode::exists && (err == code::ok || err == code::no_node)) {
+            m_watches.add_data_watch(q->path, c.id);
+        } else if (r.type == opcode::getData && err == code::ok) {
+            m_watches.add_data_watch(q->path, c.id);
+        } else if ((r.type == opcode::getChildren || r.type == opcode::getChildren2) && err == code::ok) {
+            m_watches.add_child_watch(q->path, c.id);
+        }
+    }
+    if (const auto* w = std::get_if<SetWatches>(&r.body)) {
+        send_events(m_watches.reset(*m_tree, w->relative_zxid, w->data, w->exist, w->child, c.id));
+    }
     deliver(o, &c, arrived_ms, short_op(r.type));
 }
 
+void Server::send_events(const std::vector<WatchEvent>& events) {
+    for (const WatchEvent& e : events) {
+        if (Conn* c = conn(e.watcher)) send(*c, encode_notification(e.type, kSyncConnected, e.path));
+    }
+}
+
 void Server::deliver(const Outcome& o, Conn* c, std::int64_t arrived_ms, const std::string&) {
-    if (o.txn) submit_txn(*o.txn);
-    if (!o.reply || c == nullptr) return;
-    const std::string frame = encode_reply(*o.reply);
     if (o.txn) {
-        m_pending.push_back({o.txn->header.zxid, c->id, frame, o.close_connection, arrived_ms, o.reply->xid});
+        submit_txn(*o.txn);
+        std::vector<WatchEvent> events = m_watches.fire(*o.txn);
+        if (!o.reply || c == nullptr) {
+            if (!events.empty()) m_pending.push_back({o.txn->header.zxid, 0, {}, false, arrived_ms, 0, std::move(events)});
+            return;
+        }
+        m_pending.push_back({o.txn->header.zxid, c->id, encode_reply(*o.reply), o.close_connection, arrived_ms,
+                             o.reply->xid, std::move(events)});
         return;
     }
+    if (!o.reply || c == nullptr) return;
+    const std::string frame = encode_reply(*o.reply);
     c->view.last_zxid = o.reply->zxid;
     const std::int64_t latency = mono_ms() - arrived_ms;
     c->view.last_latency_ms = latency;
@@ -437,7 +468,7 @@ void Server::handle_connect(Conn& c, const std::string& payload, std::int64_t ar
         c.view.session = s->id;
         c.view.timeout_ms = s->timeout_ms;
         submit_txn(*o.txn);
-        m_pending.push_back({o.txn->header.zxid, c.id, encode_connect_response(rsp), false, arrived_ms, 0});
+        m_pending.push_back({o.txn->header.zxid, c.id, encode_connect_response(rsp), false, arrived_ms, 0, {}});
         return;
     }
     Session* s = m_proc->find_session(q.session_id);
@@ -487,6 +518,7 @@ void Server::release_durable() {
     while (!m_pending.empty() && m_pending.front().zxid <= durable) {
         PendingReply p = std::move(m_pending.front());
         m_pending.pop_front();
+        send_events(p.events);
         Conn* c = conn(p.conn);
         if (c == nullptr) continue;
         const std::int64_t latency = mono_ms() - p.arrived_ms;
@@ -565,7 +597,11 @@ MonitorView Server::monitor_view() const {
     v.packets_received = m_received;
     v.packets_sent = m_sent;
     v.outstanding_requests = m_backlog.size() + m_pending.size();
-    v.node_count = m_tree->nodes().size() + 1;  // ZooKeeper's node table holds the root twice ("" and "/")
+    v.node_count = m_tree->nodes().size() + 1;
+    v.watch_count = m_watches.watch_count();
+    v.data_watch_count = m_watches.data_watch_count();
+    v.watched_paths = m_watches.watched_paths();
+    v.watching_connections = m_watches.watching_connections();  // ZooKeeper's node table holds the root twice ("" and "/")
     std::uint64_t data_size = 0, ephemerals = 0;
     for (const auto& [path, n] : m_tree->nodes()) {
         data_size += path.size() + (n.data ? n.data->size() : 0);

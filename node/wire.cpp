@@ -113,7 +113,20 @@ RequestBody read_body(std::int32_t type, Reader& r, bool in_multi) {
     case opcode::setWatches2: {
         SetWatches w;
         w.relative_zxid = r.i64();
-        return w;  // the path lists are ignored: zabra-node keeps no watches
+        auto paths = [&r] {
+            std::vector<std::string> v;
+            const auto n = r.count("watch paths");
+            for (std::int32_t i = 0; n && i < *n; ++i) v.push_back(nullable_string(r, "watch path"));
+            return v;
+        };
+        w.data = paths();
+        w.exist = paths();
+        w.child = paths();
+        if (type == opcode::setWatches2) {
+            paths();  // persistent watches: not supported, dropped
+            paths();  // persistent recursive watches
+        }
+        return w;
     }
     case opcode::multi:
     case opcode::multiRead:

@@ -172,8 +172,9 @@ struct AuthPacket {
     std::string scheme;
     zab::Buffer auth;
 };
-struct SetWatches {  // setWatches / setWatches2: relative zxid and paths, accepted and ignored
+struct SetWatches {  // setWatches / setWatches2 (its persistent lists are read and dropped)
     std::int64_t relative_zxid = 0;
+    std::vector<std::string> data, exist, child;
 };
 struct EmptyRequest {};  // ping, closeSession, whoAmI
 

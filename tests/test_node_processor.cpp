@@ -4,6 +4,7 @@
 // check order, client-visible stats).
 #include "libformat/zab/txn_codec.h"
 #include "node/processor.h"
+#include "node/watches.h"
 #include "node/wire.h"
 
 #include <doctest/doctest.h>
@@ -287,4 +288,40 @@ TEST_CASE("wire: a request decodes, and a truncated one is refused") {
     hw.i32(opcode::getData);
     hw.i32(0x7fffffff);  // a path length no packet can hold
     CHECK_THROWS_AS(decode_request(as_bytes(huge), 1 << 20), FormatError);
+}
+
+TEST_CASE("watches fire once, as ZooKeeper's WatchManager fires them") {
+    WatchManager w;
+    auto txn = [](std::int32_t type, zab::TxnBody body) {
+        zab::Txn t;
+        t.header.type = type;
+        t.body = std::move(body);
+        return t;
+    };
+    w.add_data_watch("/a", 1);       // getData /a
+    w.add_child_watch("/a", 1);      // getChildren /a
+    w.add_data_watch("/a/new", 2);   // exists /a/new
+    w.add_child_watch("/", 3);       // getChildren /
+    auto ev = w.fire(txn(zab::op::create, zab::CreateTxn{"/a/new", std::string(), std::nullopt, false, 1, false}));
+    REQUIRE(ev.size() == 2);
+    CHECK(ev[0].watcher == 2);
+    CHECK(ev[0].type == event::node_created);
+    CHECK(ev[1].watcher == 1);
+    CHECK(ev[1].type == event::node_children_changed);
+    CHECK(w.fire(txn(zab::op::create, zab::CreateTxn{"/a/x", std::string(), std::nullopt, false, 2, false})).empty());
+    // Deleting /a: one DELETED for watcher 1 (data and child watch), CHILD for the root's watcher.
+    ev = w.fire(txn(zab::op::delete_, zab::DeleteTxn{"/a"}));
+    REQUIRE(ev.size() == 2);
+    CHECK(ev[0].type == event::node_deleted);
+    CHECK(ev[1].watcher == 3);
+    CHECK(ev[1].path == "/");
+    // A failed multi fires nothing.
+    w.add_data_watch("/b", 4);
+    zab::MultiTxn m;
+    m.ops.emplace();
+    m.ops->push_back({zab::op::setData, std::string(), zab::SetDataTxn{"/b", std::string(), 1}, {}});
+    m.ops->push_back({zab::op::error, std::string(), zab::ErrorTxn{code::bad_version}, {}});
+    CHECK(w.fire(txn(zab::op::multi, m)).empty());
+    w.remove_watcher(4);
+    CHECK(w.watch_count() == 0);
 }
