@@ -514,15 +514,6 @@ Outcome Processor::read(const Session& s, const Request& r) {
         }
         break;
     }
-    case opcode::check: {
-        // ZooKeeper 3.8 logs a bare check as a txn it cannot read back (and
-        // never answers it); zabra-node answers it as a read and logs nothing.
-        TreeView view(m_tree);
-        zab::TxnBody body;
-        std::int32_t type = 0;
-        rep.err = prepare_op(s, r.type, r.body, m_last_zxid, 0, view, body, type);
-        break;
-    }
     default: rep.err = code::unimplemented; break;
     }
     o.reply = std::move(rep);
@@ -572,8 +563,18 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
     case opcode::getACL:
     case opcode::sync:
     case opcode::getEphemerals:
-    case opcode::getAllChildrenNumber:
-    case opcode::check: return read(s, r);
+    case opcode::getAllChildrenNumber: return read(s, r);
+    case opcode::check: {
+        // A check outside a multi takes a zxid, as in ZooKeeper 3.8; failing,
+        // it is logged as the error txn ZooKeeper logs. Passing, ZooKeeper
+        // logs a CheckVersionTxn it cannot read back at startup (and never
+        // answers): zabra-node logs ErrorTxn(0) instead and answers.
+        TreeView view(m_tree);
+        zab::TxnBody body;
+        std::int32_t type = 0;
+        const std::int32_t err = prepare_op(s, r.type, r.body, m_last_zxid + 1, now_ms, view, body, type);
+        return error_txn(s, r, err, now_ms);
+    }
     case opcode::create:
     case opcode::create2:
     case opcode::createContainer:
