@@ -112,6 +112,19 @@ std::optional<NodeState> TreeView::get(const std::string& path) const {
     s.stat = n->stat;
     s.acl = m_tree.acl_list(n->acl);
     s.child_count = n->children ? static_cast<std::int32_t>(n->children->size()) : 0;
+    s.data_length = n->data ? static_cast<std::int32_t>(n->data->size()) : 0;
+    return s;
+}
+
+// The Stat a client sees of a node in a TreeView (see Processor::stat_of).
+Stat client_stat(const NodeState& n) {
+    Stat s;
+    s.persisted = n.stat;
+    s.data_length = n.data_length;
+    s.num_children = n.child_count;
+    s.persisted.cversion = n.stat.cversion * 2 - n.child_count;
+    const std::int64_t owner = n.stat.ephemeral_owner;
+    if (owner <= 0 || (owner >> 56) == static_cast<std::int64_t>(0xff)) s.persisted.ephemeral_owner = 0;
     return s;
 }
 
@@ -284,7 +297,7 @@ std::int32_t Processor::fix_acl(const Session& s, const zab::AclList& in, zab::A
 
 std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const RequestBody& body, std::int64_t zxid,
                                    std::int64_t now_ms, TreeView& view, zab::TxnBody& out,
-                                   std::int32_t& txn_type) const {
+                                   std::int32_t& txn_type, Stat* result) const {
     txn_type = type;
     if (const std::string* p = std::visit([](const auto& b) -> const std::string* {
             if constexpr (requires { b.path; }) return &b.path;
@@ -340,6 +353,8 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
         n.stat.ctime = n.stat.mtime = now_ms;
         n.stat.ephemeral_owner = owner;
         n.acl = *acl;
+        n.data_length = c.data ? static_cast<std::int32_t>(c.data->size()) : 0;
+        if (result != nullptr) *result = client_stat(n);
         view.put(path, std::move(n));
         return code::ok;
     }
@@ -379,6 +394,8 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
         n->stat.version = next;
         n->stat.mzxid = zxid;
         n->stat.mtime = now_ms;
+        n->data_length = d.data ? static_cast<std::int32_t>(d.data->size()) : 0;
+        if (result != nullptr) *result = client_stat(*n);
         view.put(tree_key(d.path), *n);
         return code::ok;
     }
@@ -395,6 +412,7 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
         out = zab::SetAclTxn{d.path, acl, next};
         n->stat.aversion = next;
         n->acl = *acl;
+        if (result != nullptr) *result = client_stat(*n);
         view.put(tree_key(d.path), *n);
         return code::ok;
     }
@@ -609,6 +627,7 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
         TreeView view(m_tree);
         const std::int64_t zxid = m_last_zxid + 1;
         std::vector<zab::SubTxn> subs;
+        std::vector<Stat> op_stats(ops.size());
         std::optional<std::size_t> failed;
         for (std::size_t i = 0; i < ops.size(); ++i) {
             zab::SubTxn sub;
@@ -618,7 +637,8 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
             } else {
                 // Inside a multi, create2 is rebuilt from its flags (Op.create): a plain create.
                 const std::int32_t op_type = ops[i].type == opcode::create2 ? opcode::create : ops[i].type;
-                const std::int32_t err = prepare_op(s, op_type, ops[i].body, zxid, now_ms, view, sub.body, sub.type);
+                const std::int32_t err =
+                    prepare_op(s, op_type, ops[i].body, zxid, now_ms, view, sub.body, sub.type, &op_stats[i]);
                 if (err != code::ok) {
                     failed = i;
                     sub.type = zab::op::error;
@@ -651,9 +671,7 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
                 MultiResult m;
                 m.type = type;
                 m.path = path;
-                if (const zab::DataNode* n = m_tree.find(tree_key(path))) {
-                    if (type != zab::op::create) m.stat = stat_of(*n);
-                }
+                if (type != zab::op::create && type != zab::op::delete_ && type != zab::op::check) m.stat = op_stats[i];
                 results.push_back(std::move(m));
             }
         }

@@ -60,6 +60,7 @@ struct NodeState {
     zab::StatPersisted stat;
     std::vector<zab::Acl> acl;
     std::int32_t child_count = 0;
+    std::int32_t data_length = 0;
 };
 class TreeView {
 public:
@@ -109,8 +110,11 @@ private:
     bool allowed(const Session& s, const zab::DataNode& n, std::int32_t perm) const;
     // Validates one write op against the tree (plus the earlier ops of a
     // multi, which are applied to a scratch copy) and builds its txn body.
+    // `result` gets the node's stat as a client sees it right after this op
+    // (a multi's results show each op's own moment, not the end state).
     std::int32_t prepare_op(const Session& s, std::int32_t type, const RequestBody& body, std::int64_t zxid,
-                            std::int64_t now_ms, TreeView& view, zab::TxnBody& out, std::int32_t& txn_type) const;
+                            std::int64_t now_ms, TreeView& view, zab::TxnBody& out, std::int32_t& txn_type,
+                            Stat* result = nullptr) const;
     std::int32_t fix_acl(const Session& s, const zab::AclList& in, zab::AclList& out) const;
     std::int64_t expiry_for(std::int64_t now_ms, std::int32_t timeout_ms) const;
 

@@ -471,6 +471,14 @@ void Server::handle_connect(Conn& c, const std::string& payload, std::int64_t ar
         m_pending.push_back({o.txn->header.zxid, c.id, encode_connect_response(rsp), false, arrived_ms, 0, {}});
         return;
     }
+    // As ZooKeeper (reopenSession): the session's current connection is
+    // dropped first, whatever the password turns out to be.
+    for (auto& [id, other] : m_conns) {
+        if (id != c.id && other.session == q.session_id) {
+            other.close_after_flush = true;
+            other.out.clear();
+        }
+    }
     Session* s = m_proc->find_session(q.session_id);
     if (s == nullptr || s->closing || s->password != q.password) {
         // An expired or unknown session: timeout 0 tells the client.
@@ -479,10 +487,6 @@ void Server::handle_connect(Conn& c, const std::string& payload, std::int64_t ar
         c.close_after_flush = true;
         log(fmt::format("invalid session 0x{:x} for client {}, probably expired", q.session_id, c.view.remote));
         return;
-    }
-    // The session moves to this connection; an older one is dropped.
-    for (auto& [id, other] : m_conns) {
-        if (id != c.id && other.session == s->id) other.close_after_flush = true;
     }
     s->timeout_ms = m_proc->negotiate_timeout(q.timeout_ms);
     m_proc->touch(*s, wall_ms());
