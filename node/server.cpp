@@ -155,6 +155,7 @@ private:
     void release_durable();
     void drain_backlog();
     void tick();
+    void start_snapshot(std::int64_t zxid);
     void maybe_snapshot();
     void send(Conn& c, const std::string& frame);
     void send_events(const std::vector<WatchEvent>& events);
@@ -183,7 +184,6 @@ private:
     std::int64_t m_bytes_since_snapshot = 0;
     std::int64_t m_rand_roll = 0;
     std::int64_t m_rand_size = 0;
-    bool m_snapshot_due = false;
     std::optional<FuzzySnapshot> m_snapshot;  // being serialised, a slice per loop turn
     std::future<void> m_snapshot_job;
     std::int64_t m_last_snapshot_zxid = -1;
@@ -504,11 +504,11 @@ void Server::submit_txn(const zab::Txn& t) {
     ++m_txns_since_snapshot;
     m_bytes_since_snapshot += 60;  // a rough record size: only the count matters by default
     const std::int64_t limit_bytes = m_c.snap_size_limit_kb > 0 ? m_c.snap_size_limit_kb * 1024 : 0;
-    if (!m_snapshot_due &&
-        (m_txns_since_snapshot > m_c.snap_count / 2 + m_rand_roll ||
-         (limit_bytes > 0 && m_bytes_since_snapshot > limit_bytes / 2 + m_rand_size))) {
+    if (m_txns_since_snapshot > m_c.snap_count / 2 + m_rand_roll ||
+        (limit_bytes > 0 && m_bytes_since_snapshot > limit_bytes / 2 + m_rand_size)) {
         // SyncRequestProcessor: roll the log now, snapshot, draw new jitter.
-        m_snapshot_due = true;
+        // The tree holds this txn already: the snapshot is named after it.
+        start_snapshot(t.header.zxid);
         m_syncer->roll();
         m_txns_since_snapshot = 0;
         m_bytes_since_snapshot = 0;
@@ -537,18 +537,20 @@ void Server::release_durable() {
     }
 }
 
-// A due snapshot is serialised a slice per loop turn (no request waits for
-// the whole tree), then encoded and written by a background thread.
-void Server::maybe_snapshot() {
-    if (m_snapshot_due && !m_snapshot) {
-        m_snapshot_due = false;
-        if (m_snapshot_job.valid() && m_snapshot_job.wait_for(std::chrono::seconds(0)) != std::future_status::ready) {
-            log("too busy to snap, skipping");
-            return;
-        }
-        if (m_snapshot_job.valid()) m_snapshot_job.get();
-        m_snapshot.emplace(m_proc->last_zxid());
+void Server::start_snapshot(std::int64_t zxid) {
+    const bool writing =
+        m_snapshot_job.valid() && m_snapshot_job.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+    if (m_snapshot || writing) {
+        log("too busy to snap, skipping");  // as ZooKeeper: the next trigger tries again
+        return;
     }
+    if (m_snapshot_job.valid()) m_snapshot_job.get();
+    m_snapshot.emplace(zxid);
+}
+
+// A snapshot is serialised a slice per loop turn (no request waits for the
+// whole tree), then encoded and written by a background thread.
+void Server::maybe_snapshot() {
     if (!m_snapshot || !m_snapshot->step(*m_tree, 4096)) return;
     std::vector<std::pair<std::int64_t, std::int32_t>> sessions;
     for (const auto& [id, s] : m_proc->sessions()) sessions.emplace_back(id, s.timeout_ms);
@@ -684,10 +686,7 @@ int Server::run() {
                                                   [[maybe_unused]] const auto n = ::write(wake, &one, sizeof one);
                                               });
     // ZooKeeper takes a snapshot of what it loaded (snapshot.0 on a new server).
-    if (rec.snapshot_zxid != rec.last_zxid) {
-        m_snapshot_due = true;
-        maybe_snapshot();
-    }
+    if (rec.snapshot_zxid != rec.last_zxid) start_snapshot(rec.last_zxid);
     open_listener();
     log(fmt::format("zabra-node serving on {}:{}, data in {}, last zxid 0x{:x}", m_c.client_port_address,
                     m_c.client_port, m_snap_dir.string(), rec.last_zxid));
