@@ -82,6 +82,22 @@ std::int32_t check_version(std::int32_t current, std::int32_t expected, std::int
 
 }  // namespace
 
+bool produces_txn(std::int32_t type) {
+    switch (type) {
+    case opcode::create:
+    case opcode::create2:
+    case opcode::createContainer:
+    case opcode::createTTL:
+    case opcode::delete_:
+    case opcode::setData:
+    case opcode::setACL:
+    case opcode::check:
+    case opcode::multi:
+    case opcode::closeSession: return true;
+    default: return false;
+    }
+}
+
 std::string invalid_path_reason(const std::string& path) {
     if (path.empty()) return "Path length must be > 0";
     if (path[0] != '/') return "Path must start with / character";
@@ -299,6 +315,13 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
                                    std::int64_t now_ms, TreeView& view, zab::TxnBody& out,
                                    std::int32_t& txn_type, Stat* result) const {
     txn_type = type;
+    // validatePath, the node, then its ACL: how setData, setACL and check start.
+    auto existing = [&](const std::string& path, std::int32_t perm, std::optional<NodeState>& n) {
+        if (!invalid_path_reason(path).empty()) return code::bad_arguments;
+        n = view.get(tree_key(path));
+        if (!n) return code::no_node;
+        return acl_allows(n->acl, s.auth, perm) ? code::ok : code::no_auth;
+    };
     if (const std::string* p = std::visit([](const auto& b) -> const std::string* {
             if constexpr (requires { b.path; }) return &b.path;
             return nullptr;
@@ -384,10 +407,8 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
     }
     case opcode::setData: {
         const auto& d = std::get<SetDataRequest>(body);
-        if (!invalid_path_reason(d.path).empty()) return code::bad_arguments;
-        std::optional<NodeState> n = view.get(tree_key(d.path));
-        if (!n) return code::no_node;
-        if (!acl_allows(n->acl, s.auth, perm::write)) return code::no_auth;
+        std::optional<NodeState> n;
+        if (const std::int32_t e = existing(d.path, perm::write, n); e != code::ok) return e;
         std::int32_t next = 0;
         if (const std::int32_t e = check_version(n->stat.version, d.version, next); e != code::ok) return e;
         out = zab::SetDataTxn{d.path, d.data, next};
@@ -404,9 +425,8 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
         if (!invalid_path_reason(d.path).empty()) return code::bad_arguments;
         zab::AclList acl;
         if (const std::int32_t e = fix_acl(s, d.acl, acl); e != code::ok) return e;
-        std::optional<NodeState> n = view.get(tree_key(d.path));
-        if (!n) return code::no_node;
-        if (!acl_allows(n->acl, s.auth, perm::admin)) return code::no_auth;
+        std::optional<NodeState> n;
+        if (const std::int32_t e = existing(d.path, perm::admin, n); e != code::ok) return e;
         std::int32_t next = 0;
         if (const std::int32_t e = check_version(n->stat.aversion, d.version, next); e != code::ok) return e;
         out = zab::SetAclTxn{d.path, acl, next};
@@ -418,10 +438,8 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
     }
     case opcode::check: {
         const auto& d = std::get<CheckVersionRequest>(body);
-        if (!invalid_path_reason(d.path).empty()) return code::bad_arguments;
-        std::optional<NodeState> n = view.get(tree_key(d.path));
-        if (!n) return code::no_node;
-        if (!acl_allows(n->acl, s.auth, perm::read)) return code::no_auth;
+        std::optional<NodeState> n;
+        if (const std::int32_t e = existing(d.path, perm::read, n); e != code::ok) return e;
         if (d.version != -1 && d.version != n->stat.version) return code::bad_version;
         out = zab::CheckVersionTxn{d.path, n->stat.version + 1};  // as ZooKeeper logs it
         return code::ok;

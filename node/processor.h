@@ -131,6 +131,10 @@ bool acl_allows(const std::vector<zab::Acl>& acl, const std::vector<AuthId>& aut
 // The password of a session (16 bytes, a function of its id).
 std::string session_password(std::int64_t session_id);
 
+// Whether a request of this type is logged as a txn (a write, or a check,
+// multi or closeSession), whatever its outcome.
+bool produces_txn(std::int32_t type);
+
 // PathUtils.validatePath: "" when fine, else why not.
 std::string invalid_path_reason(const std::string& path);
 

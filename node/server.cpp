@@ -50,21 +50,6 @@ std::int64_t mono_ms() {
 
 std::string errno_text() { return std::strerror(errno); }
 
-bool is_write(std::int32_t type) {
-    switch (type) {
-    case opcode::create:
-    case opcode::create2:
-    case opcode::createContainer:
-    case opcode::createTTL:
-    case opcode::delete_:
-    case opcode::setData:
-    case opcode::setACL:
-    case opcode::check:
-    case opcode::multi:
-    case opcode::closeSession: return true;
-    default: return false;
-    }
-}
 
 // ServerCnxn's short names for `cons` (lop=).
 std::string short_op(std::int32_t type) {
@@ -333,7 +318,7 @@ bool Server::must_wait(const Conn& c, const std::string& payload) const {
     }
     if (payload.size() < 8) return true;
     const auto type = static_cast<std::int32_t>(load_be32(reinterpret_cast<const std::uint8_t*>(payload.data()) + 4));
-    return !is_write(type);
+    return !produces_txn(type);
 }
 
 void Server::on_frame(Conn& c, std::string payload) {
@@ -357,7 +342,7 @@ void Server::drain_backlog() {
         if (!all_durable) {
             bool write = false;
             if (c->handshake_done && q.payload.size() >= 8) {
-                write = is_write(static_cast<std::int32_t>(
+                write = produces_txn(static_cast<std::int32_t>(
                     load_be32(reinterpret_cast<const std::uint8_t*>(q.payload.data()) + 4)));
             }
             if (!write) return;

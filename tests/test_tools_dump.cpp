@@ -133,6 +133,25 @@ TEST_CASE("not-ZooKeeper input is refused with a clear message") {
     CHECK(missing.err.find("nope") != std::string::npos);
 }
 
+namespace {
+
+// The lines of a dump made in chunks on other cores (no limit), and made
+// one record at a time (a limit takes the sequential path).
+std::pair<std::vector<std::string>, std::vector<std::string>> dump_both_ways(const std::string& path,
+                                                                             tools::DumpFormat format) {
+    tools::DumpOptions all;
+    all.paths = {path};
+    all.format = format;
+    std::ostringstream parallel, sequential, err;
+    CHECK(tools::run_dump(all, parallel, err) == tools::Outcome::Ok);
+    tools::DumpOptions one = all;
+    one.limit = 1000000;
+    CHECK(tools::run_dump(one, sequential, err) == tools::Outcome::Ok);
+    return {lines_of(parallel.str()), lines_of(sequential.str())};
+}
+
+}  // namespace
+
 TEST_CASE("a log of many chunks is dumped in order, exactly as the one-record-at-a-time path does") {
     // Over 30,000 real records, renumbered: several chunks for the parallel path.
     test::TempDir tmp;
@@ -154,26 +173,16 @@ TEST_CASE("a log of many chunks is dumped in order, exactly as the one-record-at
     }
     for (auto format : {tools::DumpFormat::Text, tools::DumpFormat::Json, tools::DumpFormat::Zk}) {
         CAPTURE(static_cast<int>(format));
-        tools::DumpOptions all;
-        all.paths = {tmp.path().string()};
-        all.format = format;
-        std::ostringstream parallel, err;
-        CHECK(tools::run_dump(all, parallel, err) == tools::Outcome::Ok);
-        tools::DumpOptions one = all;
-        one.limit = 1000000;  // a limit takes the sequential path
-        std::ostringstream sequential;
-        tools::run_dump(one, sequential, err);
-        auto txn_lines = [](const std::string& s) {
-            std::vector<std::string> v = lines_of(s);
+        auto txn_lines = [](std::vector<std::string> v) {
             std::erase_if(v, [](const std::string& l) {
                 return l.starts_with("# ") || l.starts_with("{\"record\":\"log_end\"") || l.starts_with("EOF reached");
             });
             return v;
         };
-        const auto a = txn_lines(parallel.str());
-        const auto b = txn_lines(sequential.str());
+        const auto [parallel, sequential] = dump_both_ways(tmp.path().string(), format);
+        const auto a = txn_lines(parallel);
         CHECK(a.size() > 30000);
-        CHECK(a == b);
+        CHECK(a == txn_lines(sequential));
     }
 }
 
@@ -197,17 +206,8 @@ TEST_CASE("a snapshot of many chunks is dumped in order, exactly as the one-node
     test::spit(v2 / "snapshot.4e20", zab::encode_snapshot(snap, zab::Compression::None));
     for (auto format : {tools::DumpFormat::Text, tools::DumpFormat::Json}) {
         CAPTURE(static_cast<int>(format));
-        tools::DumpOptions all;
-        all.paths = {(v2 / "snapshot.4e20").string()};
-        all.format = format;
-        std::ostringstream parallel, err;
-        CHECK(tools::run_dump(all, parallel, err) == tools::Outcome::Ok);
-        tools::DumpOptions one = all;
-        one.limit = 1000000;  // a limit takes the sequential path
-        std::ostringstream sequential;
-        CHECK(tools::run_dump(one, sequential, err) == tools::Outcome::Ok);
-        const auto a = lines_of(parallel.str());
-        CHECK(a.size() > 20000);
-        CHECK(a == lines_of(sequential.str()));
+        const auto [parallel, sequential] = dump_both_ways((v2 / "snapshot.4e20").string(), format);
+        CHECK(parallel.size() > 20000);
+        CHECK(parallel == sequential);
     }
 }

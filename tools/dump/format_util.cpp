@@ -74,46 +74,26 @@ std::string hex_id(std::int64_t v) {
 }
 
 void append_iso_time(std::string& out, std::int64_t epoch_ms, bool utc) {
-    // Txns come many to a second, and a node's ctime and mtime alternate:
-    // the last two seconds are formatted once each.
-    struct Cached {
-        std::int64_t secs = INT64_MIN;
-        bool utc = true;
-        std::string head, zone;
-    };
-    thread_local Cached cache[2];
-    thread_local int next = 0;
-    const std::int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
-    const int ms = static_cast<int>(epoch_ms - secs * 1000);
-    Cached* hit = nullptr;
-    for (Cached& c : cache) {
-        if (c.secs == secs && c.utc == utc) hit = &c;
-    }
-    if (hit == nullptr) {
-        hit = &cache[next];
-        next ^= 1;
+    // "<date>T<time>." and the zone, per second; the milliseconds appended.
+    const std::string& second = per_second(epoch_ms, utc, [](std::int64_t secs, bool in_utc) {
         const std::time_t t = static_cast<std::time_t>(secs);
         std::tm tm{};
-        if (utc) {
+        if (in_utc) {
             gmtime_r(&t, &tm);
         } else {
             localtime_r(&t, &tm);
         }
         char buf[64];
-        const std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.", &tm);
-        hit->head.assign(buf, n);
-        if (utc) {
-            hit->zone.assign(1, 'Z');
-        } else {
-            const std::size_t z = std::strftime(buf, sizeof buf, "%z", &tm);
-            hit->zone.assign(buf, z);
-        }
-        hit->secs = secs;
-        hit->utc = utc;
-    }
+        std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.", &tm);
+        std::string text(buf, n);
+        n = in_utc ? 0 : std::strftime(buf, sizeof buf, "%z", &tm);
+        return text + '|' + (in_utc ? std::string("Z") : std::string(buf, n));
+    });
+    const std::size_t bar = second.find('|');
+    const std::int64_t ms = epoch_ms - (epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000) * 1000;
     const char millis[3] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
                              static_cast<char>('0' + ms % 10)};
-    out.append(hit->head).append(millis, 3).append(hit->zone);
+    out.append(second, 0, bar).append(millis, 3).append(second, bar + 1, std::string::npos);
 }
 
 std::string iso_time(std::int64_t epoch_ms, bool utc) {

@@ -3,6 +3,7 @@
 
 #include "libformat/zab/txn.h"
 
+#include <climits>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,30 @@ namespace zabra::tools {
 
 // "0x" + lower-case hex without leading zeros, as in the JSON output.
 std::string hex_id(std::int64_t v);
+
+// A text per whole second, cached per thread: txns come many to a second,
+// and a node's ctime and mtime alternate, so the last two are kept.
+// `format(secs, utc)` makes the text for one second.
+template <class Format>
+const std::string& per_second(std::int64_t epoch_ms, bool utc, Format format) {
+    struct Cached {
+        std::int64_t secs = INT64_MIN;
+        bool utc = true;
+        std::string text;
+    };
+    thread_local Cached cache[2];
+    thread_local int next = 0;
+    const std::int64_t secs = epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000;
+    for (const Cached& c : cache) {
+        if (c.secs == secs && c.utc == utc) return c.text;
+    }
+    Cached& c = cache[next];
+    next ^= 1;
+    c.secs = secs;
+    c.utc = utc;
+    c.text = format(secs, utc);
+    return c.text;
+}
 
 // ISO-8601 with milliseconds, UTC ("...Z") or local time with offset.
 std::string iso_time(std::int64_t epoch_ms, bool utc);

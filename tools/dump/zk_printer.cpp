@@ -276,45 +276,23 @@ std::string zone_name(const std::tm& tm, bool utc) {
 }
 
 // DateFormat.getDateTimeInstance(SHORT, LONG) in en_US: "11/26/26, 6:26:47 AM UTC".
-// Txns come many to a second: each second is formatted once.
 const std::string& java_short_long(std::int64_t ms, bool utc) {
-    thread_local std::int64_t cached = INT64_MIN;
-    thread_local bool cached_utc = true;
-    thread_local std::string text;
-    const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    if (secs == cached && utc == cached_utc) return text;
-    cached = secs;
-    cached_utc = utc;
-    const std::tm tm = to_tm(ms, utc);
-    const int h12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
-    text = fmt::format("{}/{}/{:02}, {}:{:02}:{:02} {} {}", tm.tm_mon + 1, tm.tm_mday, tm.tm_year % 100, h12,
-                       tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM", zone_name(tm, utc));
-    return text;
+    return per_second(ms, utc, [](std::int64_t secs, bool in_utc) {
+        const std::tm tm = to_tm(secs * 1000, in_utc);
+        const int h12 = tm.tm_hour % 12 == 0 ? 12 : tm.tm_hour % 12;
+        return fmt::format("{}/{}/{:02}, {}:{:02}:{:02} {} {}", tm.tm_mon + 1, tm.tm_mday, tm.tm_year % 100, h12,
+                           tm.tm_min, tm.tm_sec, tm.tm_hour < 12 ? "AM" : "PM", zone_name(tm, in_utc));
+    });
 }
 
-// java.util.Date.toString(): "Thu Nov 26 06:26:47 UTC 2026". Nodes of a
-// snapshot share seconds, so the last two are kept (ctime and mtime).
+// java.util.Date.toString(): "Thu Nov 26 06:26:47 UTC 2026".
 const std::string& java_date(std::int64_t ms, bool utc) {
-    struct Cached {
-        std::int64_t secs = INT64_MIN;
-        bool utc = true;
-        std::string text;
-    };
-    thread_local Cached cache[2];
-    thread_local int next = 0;
-    const std::int64_t secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    for (const Cached& c : cache) {
-        if (c.secs == secs && c.utc == utc) return c.text;
-    }
-    Cached& c = cache[next];
-    next ^= 1;
-    const std::tm tm = to_tm(ms, utc);
-    char buf[64];
-    std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S", &tm);
-    c.secs = secs;
-    c.utc = utc;
-    c.text = fmt::format("{} {} {}", buf, zone_name(tm, utc), tm.tm_year + 1900);
-    return c.text;
+    return per_second(ms, utc, [](std::int64_t secs, bool in_utc) {
+        const std::tm tm = to_tm(secs * 1000, in_utc);
+        char buf[64];
+        std::strftime(buf, sizeof buf, "%a %b %d %H:%M:%S", &tm);
+        return fmt::format("{} {} {}", buf, zone_name(tm, in_utc), tm.tm_year + 1900);
+    });
 }
 
 // String.format("%#016x", v).
