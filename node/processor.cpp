@@ -463,6 +463,17 @@ Outcome Processor::read(const Session& s, const Request& r) {
     rep.xid = r.xid;
     rep.zxid = m_last_zxid;
     auto node_at = [this](const std::string& path) { return m_tree.find(tree_key(path)); };
+    // The node, if it is there and `perm` allows it; else null, with the error set.
+    auto readable = [&](const std::string& path, std::int32_t perm) -> const zab::DataNode* {
+        const zab::DataNode* n = node_at(path);
+        if (n == nullptr) {
+            rep.err = code::no_node;
+        } else if (!allowed(s, *n, perm)) {
+            rep.err = code::no_auth;
+            n = nullptr;
+        }
+        return n;
+    };
     switch (r.type) {
     case opcode::exists: {
         const auto& q = std::get<PathWatchRequest>(r.body);
@@ -474,26 +485,14 @@ Outcome Processor::read(const Session& s, const Request& r) {
         break;
     }
     case opcode::getData: {
-        const auto& q = std::get<PathWatchRequest>(r.body);
-        const zab::DataNode* n = node_at(q.path);
-        if (n == nullptr) {
-            rep.err = code::no_node;
-        } else if (!allowed(s, *n, perm::read)) {
-            rep.err = code::no_auth;
-        } else {
+        if (const zab::DataNode* n = readable(std::get<PathWatchRequest>(r.body).path, perm::read)) {
             rep.body = std::pair<zab::Buffer, Stat>{n->data, stat_of(*n)};
         }
         break;
     }
     case opcode::getChildren:
     case opcode::getChildren2: {
-        const auto& q = std::get<PathWatchRequest>(r.body);
-        const zab::DataNode* n = node_at(q.path);
-        if (n == nullptr) {
-            rep.err = code::no_node;
-        } else if (!allowed(s, *n, perm::read)) {
-            rep.err = code::no_auth;
-        } else {
+        if (const zab::DataNode* n = readable(std::get<PathWatchRequest>(r.body).path, perm::read)) {
             std::vector<std::string> children;
             if (n->children) children.assign(n->children->begin(), n->children->end());
             if (r.type == opcode::getChildren) {
@@ -505,13 +504,7 @@ Outcome Processor::read(const Session& s, const Request& r) {
         break;
     }
     case opcode::getACL: {
-        const auto& q = std::get<PathRequest>(r.body);
-        const zab::DataNode* n = node_at(q.path);
-        if (n == nullptr) {
-            rep.err = code::no_node;
-        } else if (!allowed(s, *n, perm::read | perm::admin)) {
-            rep.err = code::no_auth;
-        } else {
+        if (const zab::DataNode* n = readable(std::get<PathRequest>(r.body).path, perm::read | perm::admin)) {
             std::vector<zab::Acl> acl = m_tree.acl_list(n->acl);
             if (!allowed(s, *n, perm::admin)) {
                 // Without ADMIN, digest ids are shown as "user:x" (FinalRequestProcessor).
@@ -536,12 +529,7 @@ Outcome Processor::read(const Session& s, const Request& r) {
     }
     case opcode::getAllChildrenNumber: {
         const std::string& path = std::get<PathRequest>(r.body).path;
-        const zab::DataNode* n = node_at(path);
-        if (n == nullptr) {
-            rep.err = code::no_node;
-        } else if (!allowed(s, *n, perm::read)) {
-            rep.err = code::no_auth;
-        } else {
+        if (readable(path, perm::read) != nullptr) {
             // Every descendant: paths under "path/" ("/" counts all but itself and "").
             const std::string prefix = path == "/" ? "/" : path + "/";
             std::int32_t count = 0;

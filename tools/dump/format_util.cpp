@@ -47,7 +47,7 @@ constexpr bool json_plain8(std::uint64_t w) {
 }  // namespace
 
 
-void append_hex_id(std::string& out, std::int64_t v) {
+void append_hex_id(std::string& out, std::int64_t v, int min_digits) {
     char buf[18];
     char* end = buf + sizeof buf;
     char* p = end;
@@ -56,6 +56,7 @@ void append_hex_id(std::string& out, std::int64_t v) {
         *--p = "0123456789abcdef"[u & 15];
         u >>= 4;
     } while (u != 0);
+    while (end - p < min_digits) *--p = '0';
     *--p = 'x';
     *--p = '0';
     out.append(p, static_cast<std::size_t>(end - p));

@@ -57,7 +57,8 @@ std::string escape_text(std::string_view s, bool escape_quotes = true);
 std::string acl_text(const zab::Acl& a);
 
 // Appending forms, for the printers' hot paths (no temporaries).
-void append_hex_id(std::string& out, std::int64_t v);
+// "0x" and the hex digits, at least `min_digits` of them (zero-padded).
+void append_hex_id(std::string& out, std::int64_t v, int min_digits = 1);
 void append_decimal(std::string& out, std::int64_t v);
 void append_base64(std::string& out, std::string_view s);
 void append_iso_time(std::string& out, std::int64_t epoch_ms, bool utc);

@@ -298,20 +298,8 @@ const std::string& java_date(std::int64_t ms, bool utc) {
 // String.format("%#016x", v).
 std::string java_hex16(std::int64_t v) { return fmt::format("{:#016x}", static_cast<std::uint64_t>(v)); }
 
-// The same, appended: "0x" and at least 14 hex digits.
-void append_java_hex16(std::string& out, std::int64_t v) {
-    char buf[16];
-    char* end = buf + sizeof buf;
-    char* p = end;
-    auto u = static_cast<std::uint64_t>(v);
-    do {
-        *--p = "0123456789abcdef"[u & 15];
-        u >>= 4;
-    } while (u != 0);
-    while (end - p < 14) *--p = '0';
-    out += "0x";
-    out.append(p, static_cast<std::size_t>(end - p));
-}
+// The same, appended.
+void append_java_hex16(std::string& out, std::int64_t v) { append_hex_id(out, v, 14); }
 
 class ZkPrinter final : public Printer {
 public:
