@@ -12,7 +12,7 @@
 #      (numbers and the like) get no suggestions.
 # Positional arguments complete as files and directories.
 
-_zabra_commands='dump verify stats diff pack'
+_zabra_commands='dump verify stats diff pack plan'
 _zabra_global_opts='-h --help -V --version'
 
 _zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --from --to --epoch --session --path --type -F --follow --max-record'
@@ -23,6 +23,9 @@ _zabra_args_diff=''
 
 _zabra_opts_pack='-h --help -o --output -l --level --force'
 _zabra_args_pack='-o --output -l --level'
+
+_zabra_opts_plan='-h --help --leader --learner --peer-zxid --leader-state --commit-log-count --snapshot-size-factor --force-snap-sync --json'
+_zabra_args_plan='--leader --learner --peer-zxid --leader-state --commit-log-count --snapshot-size-factor'
 
 _zabra_opts_stats='-h --help -d --depth --top --json --logs --snapshot'
 _zabra_args_stats='-d --depth --top'

@@ -6,7 +6,7 @@
 # Adding a subcommand <cmd>: add it to the list below (with its description
 # in the "Subcommands" block) and give it a block of options like "dump".
 
-set -l commands dump verify stats diff pack
+set -l commands dump verify stats diff pack plan
 
 # No file names unless a subcommand asks for them.
 complete -c zabra -f
@@ -15,6 +15,7 @@ complete -c zabra -f
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Print the txns of ZooKeeper logs or the nodes of a snapshot'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Compare two snapshots, or a data dir at two zxids, node by node'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a pack -d 'Copy a (possibly live) data dir into one small .tar.zst bundle'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a plan -d 'Predict how a ZooKeeper 3.8 leader will sync a learner'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Summarise logs and snapshots by type, session, epoch, path and subtree'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a verify -d 'Check ZooKeeper data for damage, gaps and what ZooKeeper would get wrong'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print a summary of the commands and exit'
@@ -73,3 +74,15 @@ complete -c zabra -n $pack -s h -l help -d 'Print a summary of the options and e
 complete -c zabra -n $pack -s o -l output -r -d 'Bundle to write'
 complete -c zabra -n $pack -s l -l level -x -d 'zstd compression level (3)'
 complete -c zabra -n $pack -l force -d 'Replace the bundle if it exists'
+
+# plan (--leader DIR | --leader-state FILE) (--learner DIR | --peer-zxid ZXID)
+set -l plan '__fish_seen_subcommand_from plan'
+complete -c zabra -n $plan -s h -l help -d 'Print a summary of the options and exit'
+complete -c zabra -n $plan -l leader -x -a '(__fish_complete_directories)' -d "The leader's data dir"
+complete -c zabra -n $plan -l learner -x -a '(__fish_complete_directories)' -d "The learner's data dir"
+complete -c zabra -n $plan -l peer-zxid -x -d "The learner's zxid"
+complete -c zabra -n $plan -l leader-state -r -F -d 'What-if: the leader as a JSON file'
+complete -c zabra -n $plan -l commit-log-count -x -d 'zookeeper.commitLogCount (500)'
+complete -c zabra -n $plan -l snapshot-size-factor -x -d 'zookeeper.snapshotSizeFactor (0.33)'
+complete -c zabra -n $plan -l force-snap-sync -d 'zookeeper.forceSnapshotSync'
+complete -c zabra -n $plan -l json -d 'Print one JSON object'

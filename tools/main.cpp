@@ -6,11 +6,14 @@
 //   2  usage error
 //   3  an input could not be read or is not ZooKeeper data
 // zabra diff: 0 identical, 1 different, 3 unreadable or damaged input.
+// zabra plan: the kind of sync: 0 EMPTY_DIFF (in sync), 10 DIFF, 11 TRUNC,
+//   12 TRUNC+DIFF, 13 SNAP; 2 usage error, 3 unreadable input.
 // zabra verify's status is an fsck-style bitmask:
 //   0 clean, 1 warnings, 4 errors, 8 an input could not be read (2: usage error)
 #include "tools/cmd_diff.h"
 #include "tools/cmd_dump.h"
 #include "tools/cmd_pack.h"
+#include "tools/cmd_plan.h"
 #include "tools/cmd_stats.h"
 #include "tools/cmd_verify.h"
 #include "tools/inputs.h"
@@ -27,7 +30,8 @@ int main(int argc, char** argv) {
     app.set_version_flag("-V,--version", std::string("zabra ") + kVersion);
     app.require_subcommand(1);
     app.footer("Exit codes: 0 clean, 1 data damage found, 2 usage error, 3 unreadable input;\n"
-               "verify: a bit mask (1 warnings, 4 errors, 8 unreadable); diff: 1 when the trees differ.\n"
+               "verify: a bit mask (1 warnings, 4 errors, 8 unreadable); diff: 1 when the trees differ;\n"
+               "plan: 0 EMPTY_DIFF, 10 DIFF, 11 TRUNC, 12 TRUNC+DIFF, 13 SNAP.\n"
                "Run 'zabra COMMAND --help' for a command's options; 'man zabra-COMMAND' for details.");
     DumpOptions dump;
     setup_dump(app, dump);
@@ -39,6 +43,8 @@ int main(int argc, char** argv) {
     setup_diff(app, diff);
     PackCliOptions pack;
     setup_pack(app, pack);
+    PlanOptions plan;
+    setup_plan(app, plan);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -66,6 +72,17 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("verify")) {
         const VerifyOutcome v = run_verify(verify, std::cout, std::cerr);
         return (v.warnings ? 1 : 0) | (v.errors ? 4 : 0) | (v.unreadable ? 8 : 0);
+    }
+    if (app.got_subcommand("plan")) {
+        const PlanOutcome p = run_plan(plan, std::cout, std::cerr);
+        if (!p.kind) return 3;
+        switch (*p.kind) {
+        case zabra::zab::SyncKind::EmptyDiff: return 0;
+        case zabra::zab::SyncKind::Diff: return 10;
+        case zabra::zab::SyncKind::Trunc: return 11;
+        case zabra::zab::SyncKind::TruncDiff: return 12;
+        case zabra::zab::SyncKind::Snap: return 13;
+        }
     }
     if (app.got_subcommand("diff")) {
         switch (run_diff(diff, std::cout, std::cerr)) {

@@ -1,0 +1,81 @@
+// The sync planner against the decision procedure of LearnerHandler
+// .syncFollower (zab-sync.md §1) on hand-made leader states; ZooKeeper's own
+// LearnerHandlerTest scenarios are in tests/fixtures/sync (see below).
+#include "helpers.h"
+#include "libformat/common/json_reader.h"
+#include "libformat/zab/sync_plan.h"
+
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+using namespace zabra;
+using namespace zabra::zab;
+
+namespace {
+
+constexpr std::int64_t z(std::int64_t epoch, std::int64_t counter) { return (epoch << 32) | counter; }
+
+}  // namespace
+
+TEST_CASE("a learner at the leader's lastProcessedZxid gets an empty DIFF") {
+    const SyncPlan p = plan_sync({{z(1, 1), z(1, 2)}, std::nullopt, z(1, 2)}, z(1, 2));
+    CHECK(p.kind == SyncKind::EmptyDiff);
+    CHECK(p.diff_zxid == z(1, 2));
+}
+
+TEST_CASE("the DIFF packet carries maxCommittedLog, not lastProcessedZxid") {
+    const SyncPlan p = plan_sync({{0x2, 0x3, 0x5}, std::nullopt, 0x6}, 0x2);
+    CHECK(p.kind == SyncKind::Diff);
+    CHECK(p.diff_zxid == 0x5);
+    CHECK(p.proposals == std::vector<std::int64_t>{0x3, 0x5});
+    CHECK(p.current_zxid == 0x5);
+}
+
+TEST_CASE("a learner ahead of the committed log truncates to its end") {
+    const SyncPlan p = plan_sync({{z(1, 1), z(1, 2)}, std::nullopt, z(1, 2)}, z(1, 7));
+    CHECK(p.kind == SyncKind::Trunc);
+    CHECK(p.trunc_to == z(1, 2));
+    CHECK(p.current_zxid == z(1, 2));
+}
+
+TEST_CASE("a txn the leader never saw, inside the committed range, gives TRUNC+DIFF only within one epoch") {
+    const SyncPlan p = plan_sync({{0x2, 0x3, 0x5}, std::nullopt, 0x5}, 0x4);
+    CHECK(p.kind == SyncKind::TruncDiff);
+    CHECK(p.trunc_to == 0x3);
+    CHECK(p.proposals == std::vector<std::int64_t>{0x5});
+}
+
+TEST_CASE("an old leader with uncommitted txns of an older epoch gets SNAP, not TRUNC+DIFF") {
+    // Textbook ZAB says TRUNC to (1,2) then DIFF; ZooKeeper refuses a TRUNC across epochs.
+    const SyncPlan p = plan_sync({{z(1, 1), z(1, 2), z(2, 1), z(2, 2)}, std::nullopt, z(2, 2)}, z(1, 3));
+    CHECK(p.kind == SyncKind::Snap);
+    CHECK(p.rule == "epoch-boundary");
+}
+
+TEST_CASE("a learner older than the committed log is fed from the on-disk log, unless there is a gap") {
+    LeaderState l{{z(1, 5), z(1, 6), z(1, 7)}, std::vector<std::int64_t>{z(1, 1), z(1, 2), z(1, 3), z(1, 4), z(1, 5)},
+                  z(1, 7)};
+    SyncPlan p = plan_sync(l, z(1, 2));
+    CHECK(p.kind == SyncKind::Diff);
+    CHECK(p.diff_zxid == z(1, 7));
+    CHECK(p.proposals == std::vector<std::int64_t>{z(1, 3), z(1, 4), z(1, 5), z(1, 6), z(1, 7)});
+    l.txnlog = std::vector<std::int64_t>{z(1, 1), z(1, 2), z(1, 3)};  // ends before minCommittedLog
+    p = plan_sync(l, z(1, 2));
+    CHECK(p.kind == SyncKind::Snap);
+    CHECK(p.rule == "txnlog-gap");
+    l.txnlog_sync = false;
+    CHECK(plan_sync(l, z(1, 2)).rule == "unhandled");
+    l.txnlog_sync = true;
+    l.txnlog = std::vector<std::int64_t>{z(1, 3), z(1, 4), z(1, 5)};  // starts after the learner
+    CHECK(plan_sync(l, z(1, 2)).rule == "txnlog-missing");
+}
+
+TEST_CASE("an empty learner (-1) and forceSnapshotSync get SNAP at lastProcessedZxid") {
+    const SyncPlan empty = plan_sync({{z(1, 1)}, std::nullopt, z(1, 1)}, -1);
+    CHECK(empty.kind == SyncKind::Snap);
+    CHECK(empty.current_zxid == z(1, 1));
+    LeaderState forced{{z(1, 1)}, std::nullopt, z(1, 1)};
+    forced.force_snap = true;
+    CHECK(plan_sync(forced, z(1, 1)).kind == SyncKind::Snap);
+}

@@ -1,0 +1,255 @@
+#include "tools/cmd_plan.h"
+
+#include "libformat/common/json_reader.h"
+#include "libformat/common/mapped_file.h"
+#include "libformat/zab/data_dir.h"
+#include "libformat/zab/txn_codec.h"
+#include "libformat/zab/txnlog_reader.h"
+#include "tools/dump/format_util.h"
+#include "tools/dump/txn_filter.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
+
+namespace zabra::tools {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
+
+// "0x…" (0xffffffffffffffff is -1), decimal, -1, or epoch:counter.
+std::optional<std::int64_t> zxid_arg(const std::string& text) {
+    if (text == "-1") return -1;
+    return parse_zxid(text);
+}
+
+std::int64_t zxid_of(const JsonValue& v, const std::string& what) {
+    std::optional<std::int64_t> z;
+    if (const std::string* s = v.string()) z = zxid_arg(*s);
+    if (const JsonValue::Number* n = v.number()) z = zxid_arg(n->text);
+    if (!z) throw std::runtime_error(fmt::format("{}: not a zxid", what));
+    return *z;
+}
+
+std::vector<std::int64_t> zxid_list(const JsonValue& v, const std::string& what) {
+    const JsonValue::Array* a = v.array();
+    if (a == nullptr) throw std::runtime_error(fmt::format("{}: expected a list of zxids", what));
+    std::vector<std::int64_t> out;
+    for (const JsonValue& e : *a) out.push_back(zxid_of(e, what));
+    return out;
+}
+
+// {"committed": [...], "txnlog": [...] | null, "last_processed": "0x…",
+//  "force_snap": false, "txnlog_sync": true}
+zab::LeaderState state_from_json(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) throw std::runtime_error(fmt::format("{}: cannot open", file));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const JsonValue doc = parse_json(ss.str());
+    if (doc.object() == nullptr) throw std::runtime_error(file + ": expected a JSON object");
+    zab::LeaderState s;
+    const JsonValue* committed = doc.get("committed");
+    const JsonValue* lp = doc.get("last_processed");
+    if (committed == nullptr || lp == nullptr) {
+        throw std::runtime_error(file + ": \"committed\" and \"last_processed\" are required");
+    }
+    s.committed = zxid_list(*committed, "committed");
+    s.last_processed = zxid_of(*lp, "last_processed");
+    if (const JsonValue* t = doc.get("txnlog"); t != nullptr && !t->is_null()) s.txnlog = zxid_list(*t, "txnlog");
+    if (const JsonValue* f = doc.get("force_snap"); f != nullptr && f->boolean()) s.force_snap = *f->boolean();
+    if (const JsonValue* t = doc.get("txnlog_sync"); t != nullptr && t->boolean()) s.txnlog_sync = *t->boolean();
+    return s;
+}
+
+// The zxids of the txns in `files`, in order (a torn or damaged tail ends a file).
+std::vector<std::int64_t> log_zxids(const std::vector<zab::DataFile>& files) {
+    std::vector<std::int64_t> out;
+    for (const auto& f : files) {
+        MappedFile m(f.path);
+        zab::TxnLogReaderOptions ro;
+        ro.extents = &m;
+        zab::TxnLogReader r(m.bytes(), ro);
+        zab::TxnLogRecord rec;
+        while (r.next(rec)) {
+            if (rec.payload.size() >= zab::kTxnHeaderSize) out.push_back(zab::decode_txn_header(rec.payload).zxid);
+        }
+    }
+    return out;
+}
+
+// FileTxnIterator's choice: every log from the newest back to the first one
+// whose name-zxid is below `peer` (or all when none is).
+std::vector<zab::DataFile> logs_from(const std::vector<zab::DataFile>& logs, std::int64_t peer) {
+    std::size_t first = 0;
+    for (std::size_t i = logs.size(); i-- > 0;) {
+        if (logs[i].name.zxid < peer) {
+            first = i;
+            break;
+        }
+    }
+    return {logs.begin() + static_cast<std::ptrdiff_t>(first), logs.end()};
+}
+
+struct DirState {
+    zab::DataDir dir;
+    std::optional<zab::DataFile> newest_snapshot;
+};
+
+DirState read_dir(const std::string& path) {
+    DirState d{zab::list_data_dir(path), std::nullopt};
+    if (!d.dir.snapshots.empty()) d.newest_snapshot = d.dir.snapshots.back();
+    return d;
+}
+
+// The leader's state as ZooKeeper rebuilds it at load, plus its new epoch.
+zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::string& notes) {
+    const DirState d = read_dir(o.leader_dir);
+    zab::LeaderState s;
+    const std::int64_t snap_zxid = d.newest_snapshot ? d.newest_snapshot->name.zxid : 0;
+    // Committed log: the txns after the snapshot it loads, the last commitLogCount of them.
+    std::vector<zab::DataFile> tail;
+    for (std::size_t i = 0; i < d.dir.logs.size(); ++i) {
+        if (i + 1 < d.dir.logs.size() && d.dir.logs[i + 1].name.zxid <= snap_zxid) continue;
+        tail.push_back(d.dir.logs[i]);
+    }
+    std::vector<std::int64_t> after;
+    for (std::int64_t z : log_zxids(tail)) {
+        if (z > snap_zxid) after.push_back(z);
+    }
+    const auto keep = static_cast<std::size_t>(std::max(o.commit_log_count, 500));
+    if (after.size() > keep) after.erase(after.begin(), after.end() - static_cast<std::ptrdiff_t>(keep));
+    s.committed = after;
+    s.last_processed = after.empty() ? snap_zxid : after.back();
+    if (d.dir.current_epoch && *d.dir.current_epoch > zab::zxid_epoch(s.last_processed)) {
+        // A leader that started a newer epoch sets lastProcessedZxid to it.
+        s.last_processed = static_cast<std::int64_t>(static_cast<std::uint64_t>(*d.dir.current_epoch) << 32);
+        notes += fmt::format("leader's currentEpoch {} is newer than its last txn: lastProcessedZxid {}\n",
+                             *d.dir.current_epoch, hex(s.last_processed));
+    }
+    s.force_snap = o.force_snap_sync;
+    s.txnlog_sync = o.snapshot_size_factor >= 0;
+    // The on-disk log matters only to a learner before the committed log.
+    const std::int64_t min = s.committed.empty() ? s.last_processed : s.committed.front();
+    if (s.txnlog_sync && peer < min) {
+        const std::vector<zab::DataFile> files = logs_from(d.dir.logs, peer);
+        // ZKDatabase.calculateTxnLogSizeLimit; FileTxnIterator.getStorageSize
+        // (the starting file itself is not counted).
+        const double factor = o.snapshot_size_factor > 1 ? 0.33 : o.snapshot_size_factor;
+        const auto limit = static_cast<std::uint64_t>(
+            d.newest_snapshot ? static_cast<double>(d.newest_snapshot->size) * factor : 0.0);
+        std::uint64_t size = 0;
+        for (std::size_t i = 1; i < files.size(); ++i) size += files[i].size;
+        s.txnlog_over_limit = limit > 0 && size > limit;
+        if (!s.txnlog_over_limit && !files.empty()) s.txnlog = log_zxids(files);
+        notes += fmt::format("on-disk log from {}: {} file(s), {} bytes (limit {})\n",
+                             files.empty() ? "-" : files.front().path.filename().string(), files.size(), size,
+                             limit == 0 ? std::string("none") : std::to_string(limit));
+    }
+    return s;
+}
+
+// The zxid a learner reports: its last logged txn, or its snapshot's.
+std::int64_t learner_zxid(const std::string& dir, std::string& notes) {
+    const DirState d = read_dir(dir);
+    std::int64_t z = d.newest_snapshot ? d.newest_snapshot->name.zxid : -1;
+    if (!d.dir.logs.empty()) {
+        const std::vector<std::int64_t> last = log_zxids({d.dir.logs.back()});
+        if (!last.empty()) z = std::max(z, last.back());
+    }
+    notes += fmt::format("learner's last zxid: {}\n", z == -1 ? std::string("-1 (empty database)") : hex(z));
+    return z;
+}
+
+std::string json_zxid(const std::optional<std::int64_t>& z) { return z ? fmt::format("\"{}\"", hex(*z)) : "null"; }
+
+}  // namespace
+
+void setup_plan(CLI::App& app, PlanOptions& o) {
+    CLI::App* cmd = app.add_subcommand(
+        "plan", "Predict how a ZooKeeper 3.8 leader will sync a learner: DIFF, TRUNC, TRUNC+DIFF or SNAP");
+    cmd->add_option("--leader", o.leader_dir, "The leader's data dir (dataDir or its version-2)")->type_name("DIR");
+    cmd->add_option("--learner", o.learner_dir, "The learner's data dir: its zxid is its last logged txn")
+        ->type_name("DIR");
+    cmd->add_option("--peer-zxid", o.peer_zxid, "The learner's zxid instead (0x hex, decimal, epoch:counter, -1)")
+        ->type_name("ZXID");
+    cmd->add_option("--leader-state", o.leader_state,
+                    "What-if: the leader as JSON {\"committed\": [...], \"txnlog\": [...]|null, "
+                    "\"last_processed\": \"0x..\", \"force_snap\": false, \"txnlog_sync\": true}")
+        ->type_name("FILE");
+    cmd->add_option("--commit-log-count", o.commit_log_count, "zookeeper.commitLogCount (at least 500)")
+        ->capture_default_str();
+    cmd->add_option("--snapshot-size-factor", o.snapshot_size_factor,
+                    "zookeeper.snapshotSizeFactor; negative disables txn-log sync")
+        ->capture_default_str();
+    cmd->add_flag("--force-snap-sync", o.force_snap_sync, "zookeeper.forceSnapshotSync");
+    cmd->add_flag("--json", o.json, "One JSON object: kind, trunc_to, diff_first, diff_last, count, reason, ...");
+}
+
+PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err) {
+    PlanOutcome result;
+    try {
+        if (o.leader_dir.empty() == o.leader_state.empty()) {
+            throw std::runtime_error("give the leader as --leader DIR or --leader-state FILE");
+        }
+        if (o.learner_dir.empty() == o.peer_zxid.empty()) {
+            throw std::runtime_error("give the learner as --learner DIR or --peer-zxid ZXID");
+        }
+        std::string notes;
+        std::int64_t peer = 0;
+        if (!o.peer_zxid.empty()) {
+            const auto z = zxid_arg(o.peer_zxid);
+            if (!z) throw std::runtime_error("--peer-zxid " + o.peer_zxid + ": not a zxid");
+            peer = *z;
+        } else {
+            peer = learner_zxid(o.learner_dir, notes);
+        }
+        const zab::LeaderState leader =
+            o.leader_state.empty() ? leader_from_dir(o, peer, notes) : state_from_json(o.leader_state);
+        const zab::SyncPlan plan = zab::plan_sync(leader, peer);
+        result.kind = plan.kind;
+        const std::optional<std::int64_t> first =
+            plan.proposals.empty() ? std::nullopt : std::optional<std::int64_t>(plan.proposals.front());
+        const std::optional<std::int64_t> last =
+            plan.proposals.empty() ? std::nullopt : std::optional<std::int64_t>(plan.proposals.back());
+        if (o.json) {
+            out << fmt::format("{{\"kind\":\"{}\",\"trunc_to\":{},\"diff_first\":{},\"diff_last\":{},\"count\":{},"
+                               "\"diff_zxid\":{},\"peer_zxid\":\"{}\",\"current_zxid\":\"{}\",\"rule\":\"{}\","
+                               "\"reason\":{}}}\n",
+                               zab::sync_kind_name(plan.kind), json_zxid(plan.trunc_to), json_zxid(first),
+                               json_zxid(last), plan.proposals.size(), json_zxid(plan.diff_zxid), hex(peer),
+                               hex(plan.current_zxid), plan.rule, json_string(plan.reason));
+            return result;
+        }
+        out << notes;
+        out << fmt::format("plan: {}\n", zab::sync_kind_name(plan.kind));
+        if (plan.trunc_to) out << fmt::format("  TRUNC to {}\n", hex(*plan.trunc_to));
+        if (plan.diff_zxid) out << fmt::format("  DIFF packet zxid {}\n", hex(*plan.diff_zxid));
+        if (first) out << fmt::format("  proposals {}..{} ({} txns)\n", hex(*first), hex(*last), plan.proposals.size());
+        out << fmt::format("  rule: {}: {}\n", plan.rule, plan.reason);
+        switch (plan.kind) {
+        case zab::SyncKind::EmptyDiff: out << "  on the learner's disk: nothing changes\n"; break;
+        case zab::SyncKind::Diff: out << "  on the learner's disk: the txns are appended to its log\n"; break;
+        case zab::SyncKind::Trunc:
+        case zab::SyncKind::TruncDiff:
+            out << fmt::format("  on the learner's disk: the log holding {} is cut right after it, later logs are "
+                               "deleted (newer snapshots stay), {}a snapshot is written\n",
+                               hex(*plan.trunc_to), plan.kind == zab::SyncKind::TruncDiff ? "the txns applied, " : "");
+            break;
+        case zab::SyncKind::Snap:
+            out << "  on the learner's disk: a snapshot of the leader's tree is written; its logs stay\n";
+            break;
+        }
+    } catch (const std::exception& e) {
+        err << "zabra plan: " << e.what() << '\n';
+        result.bad_input = true;
+    }
+    return result;
+}
+
+}  // namespace zabra::tools
