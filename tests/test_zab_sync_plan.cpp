@@ -2,6 +2,7 @@
 // .syncFollower (zab-sync.md §1) on hand-made leader states; ZooKeeper's own
 // LearnerHandlerTest scenarios are in tests/fixtures/sync (see below).
 #include "helpers.h"
+#include "libformat/common/error.h"
 #include "libformat/common/json_reader.h"
 #include "libformat/zab/sync_plan.h"
 
@@ -78,4 +79,19 @@ TEST_CASE("an empty learner (-1) and forceSnapshotSync get SNAP at lastProcessed
     LeaderState forced{{z(1, 1)}, std::nullopt, z(1, 1)};
     forced.force_snap = true;
     CHECK(plan_sync(forced, z(1, 1)).kind == SyncKind::Snap);
+}
+
+TEST_CASE("the JSON reader takes zabra's inputs and names the byte where malformed input fails") {
+    const JsonValue v = parse_json(R"({"committed": ["0x1", "0x2"], "txnlog": null, "n": -1.5e3, "ok": true, "s": "a\u00e9\n"})");
+    REQUIRE(v.object() != nullptr);
+    CHECK(v.get("committed")->array()->size() == 2);
+    CHECK(v.get("txnlog")->is_null());
+    CHECK(v.get("n")->number()->text == "-1.5e3");
+    CHECK(*v.get("ok")->boolean());
+    CHECK(*v.get("s")->string() == "a\xc3\xa9\n");
+    CHECK(v.get("missing") == nullptr);
+    CHECK_THROWS_WITH_AS(parse_json(R"({"a": [1, 2)"), doctest::Contains("at byte 11"), FormatError);
+    CHECK_THROWS_AS(parse_json(R"({"a": "\uZZZZ"})"), FormatError);
+    CHECK_THROWS_AS(parse_json(std::string(100, '[')), FormatError);  // too deep
+    CHECK_THROWS_AS(parse_json("{} x"), FormatError);
 }
