@@ -232,6 +232,26 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
         if (plan.diff_zxid) out << fmt::format("  DIFF packet zxid {}\n", hex(*plan.diff_zxid));
         if (first) out << fmt::format("  proposals {}..{} ({} txns)\n", hex(*first), hex(*last), plan.proposals.size());
         out << fmt::format("  rule: {}: {}\n", plan.rule, plan.reason);
+        if (!o.learner_dir.empty() && plan.trunc_to) {
+            // FileTxnLog.truncate on the learner's own files.
+            const zab::DataDir ld = zab::list_data_dir(o.learner_dir);
+            const std::vector<zab::DataFile> from = logs_from(ld.logs, *plan.trunc_to);
+            if (!from.empty()) {
+                out << fmt::format("  learner: {} is cut after {}", from.front().path.filename().string(),
+                                   hex(*plan.trunc_to));
+                for (std::size_t i = 1; i < from.size(); ++i) {
+                    out << (i == 1 ? "; deleted: " : ", ") << from[i].path.filename().string();
+                }
+                out << '\n';
+            }
+            for (const auto& snap : ld.snapshots) {
+                if (snap.name.zxid > *plan.trunc_to) {
+                    out << fmt::format("  learner: {} is newer than {} and stays: ZooKeeper's TRUNC does not move "
+                                       "it aside, and a restart would load it (ZOOKEEPER-4837)\n",
+                                       snap.path.filename().string(), hex(*plan.trunc_to));
+                }
+            }
+        }
         switch (plan.kind) {
         case zab::SyncKind::EmptyDiff: out << "  on the learner's disk: nothing changes\n"; break;
         case zab::SyncKind::Diff: out << "  on the learner's disk: the txns are appended to its log\n"; break;
