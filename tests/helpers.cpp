@@ -2,6 +2,10 @@
 
 #include "libformat/zab/data_dir.h"
 
+#include <sys/wait.h>
+
+#include <cstdio>
+
 #include <algorithm>
 #include <fstream>
 #include <random>
@@ -83,6 +87,25 @@ TempDir::TempDir() {
 TempDir::~TempDir() {
     std::error_code ec;
     fs::remove_all(m_path, ec);
+}
+
+CommandResult run_command(const std::vector<std::string>& argv) {
+    std::string cmd;
+    for (const auto& a : argv) {
+        std::string quoted = "'";
+        for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+        cmd += quoted + "' ";
+    }
+    cmd += "2>/dev/null";
+    CommandResult r;
+    FILE* p = ::popen(cmd.c_str(), "r");
+    if (p == nullptr) return r;
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+    const int status = ::pclose(p);
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
 }
 
 }  // namespace zabra::test

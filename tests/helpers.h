@@ -22,6 +22,14 @@ std::vector<std::filesystem::path> fixture_snapshots();
 // <set>/expected/<file><suffix>, or <set>/expected/serverN/... for the ensemble.
 std::filesystem::path expected_for(const std::filesystem::path& data_file, const std::string& suffix);
 
+// Runs a command (no shell interpretation of the arguments): its exit status
+// (-1 if it did not exit normally) and its standard output.
+struct CommandResult {
+    int status = -1;
+    std::string out;
+};
+CommandResult run_command(const std::vector<std::string>& argv);
+
 // A fresh empty dir under the system temp dir, removed by the destructor.
 class TempDir {
 public:

@@ -95,3 +95,58 @@ TEST_CASE("the JSON reader takes zabra's inputs and names the byte where malform
     CHECK_THROWS_AS(parse_json(std::string(100, '[')), FormatError);  // too deep
     CHECK_THROWS_AS(parse_json("{} x"), FormatError);
 }
+
+TEST_CASE("every LearnerHandlerTest and Zab1_0Test sync scenario of ZooKeeper 3.8.0 plans as ZooKeeper decided") {
+    // Ported as data (tests/fixtures/sync/learner_handler_cases.json), each
+    // checked against the real 3.8.0 LearnerHandler; read through the same
+    // JSON path as `zabra plan --leader-state`.
+    const JsonValue doc = parse_json(test::slurp(test::fixtures() / "sync/learner_handler_cases.json"));
+    const auto& cases = *doc.get("cases")->array();
+    REQUIRE(cases.size() >= 24);
+    auto zxid = [](const JsonValue* v) -> std::optional<std::int64_t> {
+        if (v == nullptr || v->is_null()) return std::nullopt;
+        return parse_plan_zxid(*v->string());
+    };
+    std::size_t kinds[5] = {};
+    for (const JsonValue& c : cases) {
+        CAPTURE(*c.get("name")->string());
+        const LeaderState leader = leader_state_from_json(c);
+        const SyncPlan p = plan_sync(leader, *zxid(c.get("peer")));
+        const JsonValue& e = *c.get("expect");
+        CHECK(std::string(sync_kind_name(p.kind)) == *e.get("kind")->string());
+        ++kinds[static_cast<int>(p.kind)];
+        if (p.kind == SyncKind::Snap) {
+            CHECK(p.current_zxid == *zxid(e.get("current_zxid")));
+            continue;
+        }
+        CHECK(p.trunc_to == zxid(e.get("trunc_to")));
+        CHECK(p.diff_zxid == zxid(e.get("diff_zxid")));
+        std::vector<std::int64_t> proposals;
+        for (const JsonValue& z : *e.get("proposals")->array()) proposals.push_back(*parse_plan_zxid(*z.string()));
+        CHECK(p.proposals == proposals);
+        CHECK(p.current_zxid == *zxid(e.get("current_zxid")));
+    }
+    for (const std::size_t k : kinds) CHECK(k > 0);  // every kind is among them
+}
+
+TEST_CASE("zabra plan --leader-state tells the kind by its exit code and prints the JSON the issue names") {
+    test::TempDir tmp;
+    test::spit(tmp.path() / "leader.json",
+               R"({"committed": ["0x100000001", "0x100000002", "0x200000001"], "txnlog": null,
+                   "last_processed": "0x200000001", "force_snap": false, "txnlog_sync": true})");
+    const std::string leader = (tmp.path() / "leader.json").string();
+    const auto run = [&](const std::string& peer) {
+        return test::run_command({ZABRA_BINARY, "plan", "--leader-state", leader, "--peer-zxid", peer, "--json"});
+    };
+    auto r = run("0x100000001");
+    CHECK(r.status == 10);
+    CHECK(r.out.find(R"("kind":"DIFF","trunc_to":null,"diff_first":"0x100000002","diff_last":"0x200000001")") !=
+          std::string::npos);
+    CHECK(run("0x200000001").status == 0);
+    CHECK(run("0x200000005").status == 11);
+    r = run("0x100000003");  // an uncommitted txn of the old epoch
+    CHECK(r.status == 13);
+    CHECK(r.out.find(R"("kind":"SNAP")") != std::string::npos);
+    CHECK(run("0xffffffffffffffff").status == 13);
+    CHECK(run("nonsense").status == 3);
+}

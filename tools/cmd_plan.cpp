@@ -24,47 +24,20 @@ std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::
 
 // "0x…" (0xffffffffffffffff is -1), decimal, -1, or epoch:counter.
 std::optional<std::int64_t> zxid_arg(const std::string& text) {
-    if (text == "-1") return -1;
+    if (auto z = zab::parse_plan_zxid(text)) return z;
     return parse_zxid(text);
 }
 
-std::int64_t zxid_of(const JsonValue& v, const std::string& what) {
-    std::optional<std::int64_t> z;
-    if (const std::string* s = v.string()) z = zxid_arg(*s);
-    if (const JsonValue::Number* n = v.number()) z = zxid_arg(n->text);
-    if (!z) throw std::runtime_error(fmt::format("{}: not a zxid", what));
-    return *z;
-}
-
-std::vector<std::int64_t> zxid_list(const JsonValue& v, const std::string& what) {
-    const JsonValue::Array* a = v.array();
-    if (a == nullptr) throw std::runtime_error(fmt::format("{}: expected a list of zxids", what));
-    std::vector<std::int64_t> out;
-    for (const JsonValue& e : *a) out.push_back(zxid_of(e, what));
-    return out;
-}
-
-// {"committed": [...], "txnlog": [...] | null, "last_processed": "0x…",
-//  "force_snap": false, "txnlog_sync": true}
 zab::LeaderState state_from_json(const std::string& file) {
     std::ifstream in(file);
     if (!in) throw std::runtime_error(fmt::format("{}: cannot open", file));
     std::stringstream ss;
     ss << in.rdbuf();
-    const JsonValue doc = parse_json(ss.str());
-    if (doc.object() == nullptr) throw std::runtime_error(file + ": expected a JSON object");
-    zab::LeaderState s;
-    const JsonValue* committed = doc.get("committed");
-    const JsonValue* lp = doc.get("last_processed");
-    if (committed == nullptr || lp == nullptr) {
-        throw std::runtime_error(file + ": \"committed\" and \"last_processed\" are required");
+    try {
+        return zab::leader_state_from_json(parse_json(ss.str()));
+    } catch (const std::exception& e) {
+        throw std::runtime_error(fmt::format("{}: {}", file, e.what()));
     }
-    s.committed = zxid_list(*committed, "committed");
-    s.last_processed = zxid_of(*lp, "last_processed");
-    if (const JsonValue* t = doc.get("txnlog"); t != nullptr && !t->is_null()) s.txnlog = zxid_list(*t, "txnlog");
-    if (const JsonValue* f = doc.get("force_snap"); f != nullptr && f->boolean()) s.force_snap = *f->boolean();
-    if (const JsonValue* t = doc.get("txnlog_sync"); t != nullptr && t->boolean()) s.txnlog_sync = *t->boolean();
-    return s;
 }
 
 // The zxids of the txns in `files`, in order (a torn or damaged tail ends a file).
@@ -122,7 +95,8 @@ zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::s
     for (std::int64_t z : log_zxids(tail)) {
         if (z > snap_zxid) after.push_back(z);
     }
-    const auto keep = static_cast<std::size_t>(std::max(o.commit_log_count, 500));
+    // ZKDatabase (3.8) trims before it adds: up to commitLogCount + 1 proposals.
+    const auto keep = static_cast<std::size_t>(std::max(o.commit_log_count, 500)) + 1;
     if (after.size() > keep) after.erase(after.begin(), after.end() - static_cast<std::ptrdiff_t>(keep));
     s.committed = after;
     s.last_processed = after.empty() ? snap_zxid : after.back();

@@ -1,6 +1,11 @@
 #include "libformat/zab/sync_plan.h"
 
+#include "libformat/common/json_reader.h"
+
 #include <fmt/format.h>
+
+#include <charconv>
+#include <stdexcept>
 
 namespace zabra::zab {
 
@@ -158,6 +163,54 @@ SyncPlan plan_sync(const LeaderState& l, std::int64_t peer) {
         p.kind = p.proposals.empty() ? SyncKind::EmptyDiff : SyncKind::Diff;
     }
     return p;
+}
+
+std::optional<std::int64_t> parse_plan_zxid(std::string_view t) {
+    if (t == "-1") return -1;
+    std::uint64_t v = 0;
+    int base = 10;
+    if (t.starts_with("0x") || t.starts_with("0X")) {
+        t.remove_prefix(2);
+        base = 16;
+    }
+    if (t.empty()) return std::nullopt;
+    const auto r = std::from_chars(t.data(), t.data() + t.size(), v, base);
+    if (r.ec != std::errc() || r.ptr != t.data() + t.size()) return std::nullopt;
+    return static_cast<std::int64_t>(v);
+}
+
+namespace {
+
+std::int64_t json_zxid(const JsonValue& v, const char* what) {
+    std::optional<std::int64_t> z;
+    if (const std::string* s = v.string()) z = parse_plan_zxid(*s);
+    if (const JsonValue::Number* n = v.number()) z = parse_plan_zxid(n->text);
+    if (!z) throw std::runtime_error(fmt::format("\"{}\": not a zxid", what));
+    return *z;
+}
+
+std::vector<std::int64_t> json_zxids(const JsonValue& v, const char* what) {
+    const JsonValue::Array* a = v.array();
+    if (a == nullptr) throw std::runtime_error(fmt::format("\"{}\": expected a list of zxids", what));
+    std::vector<std::int64_t> out;
+    for (const JsonValue& e : *a) out.push_back(json_zxid(e, what));
+    return out;
+}
+
+}  // namespace
+
+LeaderState leader_state_from_json(const JsonValue& doc) {
+    if (doc.object() == nullptr) throw std::runtime_error("the leader state must be a JSON object");
+    const JsonValue* committed = doc.get("committed");
+    const JsonValue* lp = doc.get("last_processed");
+    if (committed == nullptr || lp == nullptr) throw std::runtime_error("\"committed\" and \"last_processed\" are required");
+    LeaderState s;
+    s.committed = json_zxids(*committed, "committed");
+    s.last_processed = json_zxid(*lp, "last_processed");
+    if (const JsonValue* t = doc.get("txnlog"); t != nullptr && !t->is_null()) s.txnlog = json_zxids(*t, "txnlog");
+    if (const JsonValue* f = doc.get("force_snap"); f != nullptr && f->boolean()) s.force_snap = *f->boolean();
+    if (const JsonValue* t = doc.get("txnlog_sync"); t != nullptr && t->boolean()) s.txnlog_sync = *t->boolean();
+    return s;
 }
 
 }  // namespace zabra::zab

@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace zabra::zab {
@@ -48,5 +49,21 @@ struct SyncPlan {
 };
 
 SyncPlan plan_sync(const LeaderState& leader, std::int64_t peer);
+
+}  // namespace zabra::zab
+
+namespace zabra {
+struct JsonValue;
+}
+
+namespace zabra::zab {
+
+// A zxid as plans write it: "0x…" (0xffffffffffffffff is -1), decimal, or -1.
+std::optional<std::int64_t> parse_plan_zxid(std::string_view text);
+
+// The what-if leader state, {"committed": ["0x…", …], "txnlog": [...] | null,
+// "last_processed": "0x…", "force_snap": false, "txnlog_sync": true}; other
+// members are ignored. Throws std::runtime_error naming what is wrong.
+LeaderState leader_state_from_json(const JsonValue& doc);
 
 }  // namespace zabra::zab
