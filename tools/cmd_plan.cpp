@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <climits>
 #include <fstream>
 #include <sstream>
 
@@ -84,8 +85,17 @@ DirState read_dir(const std::string& path) {
 zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::string& notes) {
     const DirState d = read_dir(o.leader_dir);
     zab::LeaderState s;
-    const std::int64_t snap_zxid = d.newest_snapshot ? d.newest_snapshot->name.zxid : 0;
-    // Committed log: the txns after the snapshot it loads, the last commitLogCount of them.
+    // Committed log: the txns replayed after the snapshot the leader loaded
+    // when it started (the newest from before its current epoch; snapshots
+    // it took as leader do not shorten it), and those it committed since:
+    // the last commitLogCount + 1 of them.
+    std::int64_t snap_zxid = 0;
+    const std::int64_t epoch_start =
+        d.dir.current_epoch ? static_cast<std::int64_t>(static_cast<std::uint64_t>(*d.dir.current_epoch) << 32)
+                            : INT64_MAX;
+    for (const auto& snap : d.dir.snapshots) {
+        if (snap.name.zxid < epoch_start) snap_zxid = std::max(snap_zxid, snap.name.zxid);
+    }
     std::vector<zab::DataFile> tail;
     for (std::size_t i = 0; i < d.dir.logs.size(); ++i) {
         if (i + 1 < d.dir.logs.size() && d.dir.logs[i + 1].name.zxid <= snap_zxid) continue;
