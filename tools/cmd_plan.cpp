@@ -96,17 +96,16 @@ zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::s
     for (const auto& snap : d.dir.snapshots) {
         if (snap.name.zxid < epoch_start) snap_zxid = std::max(snap_zxid, snap.name.zxid);
     }
-    std::vector<zab::DataFile> tail;
-    for (std::size_t i = 0; i < d.dir.logs.size(); ++i) {
-        if (i + 1 < d.dir.logs.size() && d.dir.logs[i + 1].name.zxid <= snap_zxid) continue;
-        tail.push_back(d.dir.logs[i]);
-    }
+    // Read from the newest log back, only until the committed log is full.
+    const auto keep = static_cast<std::size_t>(std::max(o.commit_log_count, 500)) + 1;
     std::vector<std::int64_t> after;
-    for (std::int64_t z : log_zxids(tail)) {
-        if (z > snap_zxid) after.push_back(z);
+    for (std::size_t i = d.dir.logs.size(); i-- > 0 && after.size() < keep;) {
+        std::vector<std::int64_t> zxids = log_zxids({d.dir.logs[i]});
+        std::erase_if(zxids, [snap_zxid](std::int64_t z) { return z <= snap_zxid; });
+        after.insert(after.begin(), zxids.begin(), zxids.end());
+        if (d.dir.logs[i].name.zxid <= snap_zxid) break;  // nothing older is after the snapshot
     }
     // ZKDatabase (3.8) trims before it adds: up to commitLogCount + 1 proposals.
-    const auto keep = static_cast<std::size_t>(std::max(o.commit_log_count, 500)) + 1;
     if (after.size() > keep) after.erase(after.begin(), after.end() - static_cast<std::ptrdiff_t>(keep));
     s.committed = after;
     s.last_processed = after.empty() ? snap_zxid : after.back();
