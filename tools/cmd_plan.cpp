@@ -3,6 +3,7 @@
 #include "libformat/common/json_reader.h"
 #include "libformat/common/mapped_file.h"
 #include "libformat/zab/data_dir.h"
+#include "libformat/zab/data_tree.h"
 #include "libformat/zab/txn_codec.h"
 #include "libformat/zab/txnlog_reader.h"
 #include "tools/dump/format_util.h"
@@ -85,30 +86,30 @@ DirState read_dir(const std::string& path) {
 zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::string& notes) {
     const DirState d = read_dir(o.leader_dir);
     zab::LeaderState s;
-    // Committed log: the txns replayed after the snapshot the leader loaded
-    // when it started (the newest from before its current epoch; snapshots
-    // it took as leader do not shorten it), and those it committed since:
-    // the last commitLogCount + 1 of them.
-    std::int64_t snap_zxid = 0;
-    const std::int64_t epoch_start =
-        d.dir.current_epoch ? static_cast<std::int64_t>(static_cast<std::uint64_t>(*d.dir.current_epoch) << 32)
-                            : INT64_MAX;
-    for (const auto& snap : d.dir.snapshots) {
-        if (snap.name.zxid < epoch_start) snap_zxid = std::max(snap_zxid, snap.name.zxid);
-    }
-    // Read from the newest log back, only until the committed log is full.
+    // Committed log: the last commitLogCount + 1 txns (3.8.0 trims before it
+    // adds), back to the last break in the zxid sequence. Snapshots do not
+    // bound it: the one ZooKeeper writes when it starts leading, and the
+    // periodic ones, are not loads; a SNAP sync leaves a gap in the logs, and
+    // the committed log starts after it. (Checked against real ensembles by
+    // scripts/plan-vs-ensemble.)
     const auto keep = static_cast<std::size_t>(std::max(o.commit_log_count, 500)) + 1;
     std::vector<std::int64_t> after;
     for (std::size_t i = d.dir.logs.size(); i-- > 0 && after.size() < keep;) {
         std::vector<std::int64_t> zxids = log_zxids({d.dir.logs[i]});
-        std::erase_if(zxids, [snap_zxid](std::int64_t z) { return z <= snap_zxid; });
         after.insert(after.begin(), zxids.begin(), zxids.end());
-        if (d.dir.logs[i].name.zxid <= snap_zxid) break;  // nothing older is after the snapshot
     }
-    // ZKDatabase (3.8) trims before it adds: up to commitLogCount + 1 proposals.
     if (after.size() > keep) after.erase(after.begin(), after.end() - static_cast<std::ptrdiff_t>(keep));
+    for (std::size_t i = after.size(); i-- > 1;) {
+        if (!zab::zxid_follows(after[i - 1], after[i])) {
+            notes += fmt::format("leader's logs break between {} and {}: its committed log starts after\n",
+                                 hex(after[i - 1]), hex(after[i]));
+            after.erase(after.begin(), after.begin() + static_cast<std::ptrdiff_t>(i));
+            break;
+        }
+    }
+    const std::int64_t snap_zxid = d.newest_snapshot ? d.newest_snapshot->name.zxid : 0;
     s.committed = after;
-    s.last_processed = after.empty() ? snap_zxid : after.back();
+    s.last_processed = after.empty() ? snap_zxid : std::max(snap_zxid, after.back());
     if (d.dir.current_epoch && *d.dir.current_epoch > zab::zxid_epoch(s.last_processed)) {
         // A leader that started a newer epoch sets lastProcessedZxid to it.
         s.last_processed = static_cast<std::int64_t>(static_cast<std::uint64_t>(*d.dir.current_epoch) << 32);
