@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <climits>
 #include <fstream>
 #include <sstream>
@@ -43,7 +44,10 @@ zab::LeaderState state_from_json(const std::string& file) {
 }
 
 // The zxids of the txns in `files`, in order (a torn or damaged tail ends a file).
-std::vector<std::int64_t> log_zxids(const std::vector<zab::DataFile>& files) {
+// Payload bytes of the txns read so far, by zxid: what a DIFF sends.
+using PayloadSizes = std::map<std::int64_t, std::uint64_t>;
+
+std::vector<std::int64_t> log_zxids(const std::vector<zab::DataFile>& files, PayloadSizes* sizes = nullptr) {
     std::vector<std::int64_t> out;
     for (const auto& f : files) {
         MappedFile m(f.path);
@@ -52,7 +56,9 @@ std::vector<std::int64_t> log_zxids(const std::vector<zab::DataFile>& files) {
         zab::TxnLogReader r(m.bytes(), ro);
         zab::TxnLogRecord rec;
         while (r.next(rec)) {
-            if (rec.payload.size() >= zab::kTxnHeaderSize) out.push_back(zab::decode_txn_header(rec.payload).zxid);
+            if (rec.payload.size() < zab::kTxnHeaderSize) continue;
+            out.push_back(zab::decode_txn_header(rec.payload).zxid);
+            if (sizes != nullptr) (*sizes)[out.back()] = rec.payload.size();
         }
     }
     return out;
@@ -83,7 +89,8 @@ DirState read_dir(const std::string& path) {
 }
 
 // The leader's state as ZooKeeper rebuilds it at load, plus its new epoch.
-zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::string& notes) {
+zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::string& notes, PayloadSizes& sizes,
+                                 std::uint64_t& snapshot_bytes) {
     const DirState d = read_dir(o.leader_dir);
     zab::LeaderState s;
     // Committed log: the last commitLogCount + 1 txns (3.8.0 trims before it
@@ -95,7 +102,7 @@ zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::s
     const auto keep = static_cast<std::size_t>(std::max(o.commit_log_count, 500)) + 1;
     std::vector<std::int64_t> after;
     for (std::size_t i = d.dir.logs.size(); i-- > 0 && after.size() < keep;) {
-        std::vector<std::int64_t> zxids = log_zxids({d.dir.logs[i]});
+        std::vector<std::int64_t> zxids = log_zxids({d.dir.logs[i]}, &sizes);
         after.insert(after.begin(), zxids.begin(), zxids.end());
     }
     if (after.size() > keep) after.erase(after.begin(), after.end() - static_cast<std::ptrdiff_t>(keep));
@@ -108,6 +115,7 @@ zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::s
         }
     }
     const std::int64_t snap_zxid = d.newest_snapshot ? d.newest_snapshot->name.zxid : 0;
+    snapshot_bytes = d.newest_snapshot ? d.newest_snapshot->size : 0;
     s.committed = after;
     s.last_processed = after.empty() ? snap_zxid : std::max(snap_zxid, after.back());
     if (d.dir.current_epoch && *d.dir.current_epoch > zab::zxid_epoch(s.last_processed)) {
@@ -130,7 +138,7 @@ zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::s
         std::uint64_t size = 0;
         for (std::size_t i = 1; i < files.size(); ++i) size += files[i].size;
         s.txnlog_over_limit = limit > 0 && size > limit;
-        if (!s.txnlog_over_limit && !files.empty()) s.txnlog = log_zxids(files);
+        if (!s.txnlog_over_limit && !files.empty()) s.txnlog = log_zxids(files, &sizes);
         notes += fmt::format("on-disk log from {}: {} file(s), {} bytes (limit {})\n",
                              files.empty() ? "-" : files.front().path.filename().string(), files.size(), size,
                              limit == 0 ? std::string("none") : std::to_string(limit));
@@ -193,9 +201,27 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
         } else {
             peer = learner_zxid(o.learner_dir, notes);
         }
-        const zab::LeaderState leader =
-            o.leader_state.empty() ? leader_from_dir(o, peer, notes) : state_from_json(o.leader_state);
+        PayloadSizes sizes;
+        std::uint64_t snapshot_bytes = 0;
+        const zab::LeaderState leader = o.leader_state.empty()
+                                            ? leader_from_dir(o, peer, notes, sizes, snapshot_bytes)
+                                            : state_from_json(o.leader_state);
         const zab::SyncPlan plan = zab::plan_sync(leader, peer);
+        // Bytes to send, known from a data dir: the proposals' txn payloads
+        // (each also goes with a small QuorumPacket header and a COMMIT), or
+        // for a SNAP about the size of the newest snapshot (the leader
+        // serialises its tree afresh, uncompressed).
+        std::optional<std::uint64_t> bytes;
+        if (o.leader_state.empty()) {
+            bytes = 0;
+            if (plan.kind == zab::SyncKind::Snap) {
+                bytes = snapshot_bytes;
+            } else {
+                for (const std::int64_t z : plan.proposals) {
+                    if (auto it = sizes.find(z); it != sizes.end()) *bytes += it->second;
+                }
+            }
+        }
         result.kind = plan.kind;
         const std::optional<std::int64_t> first =
             plan.proposals.empty() ? std::nullopt : std::optional<std::int64_t>(plan.proposals.front());
@@ -203,10 +229,12 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
             plan.proposals.empty() ? std::nullopt : std::optional<std::int64_t>(plan.proposals.back());
         if (o.json) {
             out << fmt::format("{{\"kind\":\"{}\",\"trunc_to\":{},\"diff_first\":{},\"diff_last\":{},\"count\":{},"
+                               "\"bytes\":{},"
                                "\"diff_zxid\":{},\"peer_zxid\":\"{}\",\"current_zxid\":\"{}\",\"rule\":\"{}\","
                                "\"reason\":{}}}\n",
                                zab::sync_kind_name(plan.kind), json_zxid(plan.trunc_to), json_zxid(first),
-                               json_zxid(last), plan.proposals.size(), json_zxid(plan.diff_zxid), hex(peer),
+                               json_zxid(last), plan.proposals.size(), bytes ? std::to_string(*bytes) : "null",
+                               json_zxid(plan.diff_zxid), hex(peer),
                                hex(plan.current_zxid), plan.rule, json_string(plan.reason));
             return result;
         }
@@ -215,6 +243,11 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
         if (plan.trunc_to) out << fmt::format("  TRUNC to {}\n", hex(*plan.trunc_to));
         if (plan.diff_zxid) out << fmt::format("  DIFF packet zxid {}\n", hex(*plan.diff_zxid));
         if (first) out << fmt::format("  proposals {}..{} ({} txns)\n", hex(*first), hex(*last), plan.proposals.size());
+        if (bytes && plan.kind == zab::SyncKind::Snap) {
+            out << fmt::format("  to send: a snapshot, about {} bytes (the newest snapshot's size)\n", *bytes);
+        } else if (bytes && first) {
+            out << fmt::format("  to send: {} bytes of txns, plus a packet header and a COMMIT for each\n", *bytes);
+        }
         out << fmt::format("  rule: {}: {}\n", plan.rule, plan.reason);
         if (!o.learner_dir.empty() && plan.trunc_to) {
             // FileTxnLog.truncate on the learner's own files.
