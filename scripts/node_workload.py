@@ -50,11 +50,12 @@ from kazoo.protocol import serialization as ser
 from kazoo.protocol.serialization import (Auth, CheckVersion, Close, Connect,
                                           Create, Delete, MultiHeader,
                                           ReplyHeader, SetData, Transaction,
-                                          int_struct, long_struct, read_string,
-                                          stat_struct, write_buffer,
+                                          int_struct, read_string, stat_struct,
                                           write_string)
 from kazoo.protocol.states import ZnodeStat
 from kazoo.security import ACL, Id, OPEN_ACL_UNSAFE, make_acl, make_digest_acl
+
+from zk_records import CreateContainer, CreateTTL, RawCreate, RawCreate2, four_letter, read_path_stat
 
 OP_TIMEOUT = 10.0           # seconds to wait for any single reply
 T_START_MS = int(time.time() * 1000)
@@ -211,64 +212,6 @@ Connect.deserialize = classmethod(_recording_deserialize)
 # ---------------------------------------------------------------------------
 
 
-def _ser_create(path, data, acl, flags):
-    b = bytearray()
-    b.extend(write_string(path))
-    b.extend(write_buffer(data))
-    b.extend(int_struct.pack(len(acl)))
-    for a in acl:
-        b.extend(int_struct.pack(a.perms) + write_string(a.id.scheme) +
-                 write_string(a.id.id))
-    b.extend(int_struct.pack(flags))
-    return b
-
-
-def _read_path_stat(buf, offset):
-    path, offset = read_string(buf, offset)
-    stat = ZnodeStat._make(stat_struct.unpack_from(buf, offset))
-    return (path, stat), offset + stat_struct.size
-
-
-class RawCreate(namedtuple("RawCreate", "path data acl flags")):
-    """OpCode.create (1) with arbitrary flags / path / null data."""
-    type = 1
-
-    def serialize(self):
-        return _ser_create(self.path, self.data, self.acl, self.flags)
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        return read_string(buf, offset)[0]
-
-
-class RawCreate2(RawCreate):
-    type = 15
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        return _read_path_stat(buf, offset)[0]
-
-
-class CreateContainer(RawCreate2):
-    """OpCode.createContainer (19), CreateRequest body, flags CONTAINER (4)."""
-    type = 19
-
-
-class CreateTTL(namedtuple("CreateTTL", "path data acl flags ttl")):
-    """OpCode.createTTL (21): flags PERSISTENT_WITH_TTL (5) or
-    PERSISTENT_SEQUENTIAL_WITH_TTL (6)."""
-    type = 21
-
-    def serialize(self):
-        b = _ser_create(self.path, self.data, self.acl, self.flags)
-        b.extend(long_struct.pack(self.ttl))
-        return b
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        return _read_path_stat(buf, offset)[0]
-
-
 class TopCheck(namedtuple("TopCheck", "path version")):
     """A stand-alone check request (OpCode.check, 13).  Only the failing case
     is used: ZooKeeper 3.8.0 never answers a *successful* top-level check (its
@@ -300,7 +243,7 @@ class Multi(namedtuple("Multi", "operations")):
             if header.type == 1:
                 r, offset = read_string(buf, offset)
             elif header.type in (15, 19, 21):
-                r, offset = _read_path_stat(buf, offset)
+                r, offset = read_path_stat(buf, offset)
             elif header.type in (2, 13):
                 r = True
             elif header.type == 5:
@@ -503,19 +446,6 @@ def raw_connect_outcome(hostport, timeout_ms, session_id=0, passwd=b"\0" * 16,
 # ---------------------------------------------------------------------------
 # 4lw
 # ---------------------------------------------------------------------------
-
-def four_letter(hostport, cmd, timeout=5.0):
-    host, port = hostport.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=timeout) as s:
-        s.sendall(cmd.encode())
-        chunks = []
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            chunks.append(d)
-    return b"".join(chunks).decode("utf-8", "replace")
-
 
 def pick_lines(text, keys, sep):
     out = {}

@@ -32,15 +32,12 @@ import os
 import sys
 import threading
 import time
-from collections import namedtuple
-
 from kazoo.client import KazooClient
 from kazoo.exceptions import (BadVersionError, NodeExistsError, NoNodeError,
                               RolledBackError)
-from kazoo.protocol.serialization import (int_struct, long_struct, read_string,
-                                          stat_struct, write_buffer, write_string)
-from kazoo.protocol.states import ZnodeStat
 from kazoo.security import ACL, Id, OPEN_ACL_UNSAFE, Permissions, make_digest_acl
+
+from zk_records import CreateContainer, CreateTTL, RawCreate2
 
 AUTH = [("digest", "user:pass")]
 DIGEST_ALL = make_digest_acl("user", "pass", all=True)
@@ -54,50 +51,6 @@ OP_TIMEOUT = 15.0
 # records kazoo 2.8 does not offer: create with any flags / null data,
 # createContainer (19), createTTL (21)
 # ---------------------------------------------------------------------------
-
-def _ser_create(path, data, acl, flags):
-    b = bytearray()
-    b.extend(write_string(path))
-    b.extend(write_buffer(data))
-    b.extend(int_struct.pack(len(acl)))
-    for a in acl:
-        b.extend(int_struct.pack(a.perms) + write_string(a.id.scheme) + write_string(a.id.id))
-    b.extend(int_struct.pack(flags))
-    return b
-
-
-def _read_path_stat(buf, offset):
-    path, offset = read_string(buf, offset)
-    return (path, ZnodeStat._make(stat_struct.unpack_from(buf, offset))), offset + stat_struct.size
-
-
-class RawCreate2(namedtuple("RawCreate2", "path data acl flags")):
-    type = 15
-
-    def serialize(self):
-        return _ser_create(self.path, self.data, self.acl, self.flags)
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        return _read_path_stat(buf, offset)[0]
-
-
-class CreateContainer(RawCreate2):
-    type = 19
-
-
-class CreateTTL(namedtuple("CreateTTL", "path data acl flags ttl")):
-    type = 21
-
-    def serialize(self):
-        b = _ser_create(self.path, self.data, self.acl, self.flags)
-        b.extend(long_struct.pack(self.ttl))
-        return b
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        return _read_path_stat(buf, offset)[0]
-
 
 def call(zk, request):
     ar = zk.handler.async_result()

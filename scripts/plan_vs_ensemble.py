@@ -37,6 +37,8 @@ import sys
 import threading
 import time
 
+from zk_records import four_letter
+
 log = logging.getLogger("plan_vs_ensemble")
 
 
@@ -230,22 +232,9 @@ def parse_servers(spec):
     return out
 
 
-def four_letter(hostport, cmd=b"srvr", timeout=2.0):
-    host, port = hostport.rsplit(":", 1)
-    with socket.create_connection((host, int(port)), timeout=timeout) as s:
-        s.sendall(cmd)
-        chunks = []
-        while True:
-            b = s.recv(4096)
-            if not b:
-                break
-            chunks.append(b)
-    return b"".join(chunks).decode("utf-8", "replace")
-
-
 def server_mode(hostport):
     try:
-        out = four_letter(hostport)
+        out = four_letter(hostport, timeout=2.0)
     except OSError:
         return None
     for line in out.splitlines():
