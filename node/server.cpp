@@ -35,6 +35,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::uint32_t kMaxPacket = 0xfffff + 1024;  // jute.maxbuffer plus headers
+constexpr std::size_t kMaxUnsentBytes = 16u << 20;     // per connection, before it is read again
 
 std::int64_t wall_ms() {
     return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -129,6 +130,7 @@ private:
     void open_listener();
     void accept_all();
     void read_conn(Conn& c);
+    void process_frames(std::uint64_t id);
     void write_conn(Conn& c);
     void close_conn(std::uint64_t id, const std::string& why);
     void on_frame(Conn& c, std::string payload);
@@ -273,10 +275,15 @@ void Server::read_conn(Conn& c) {
         c.in.append(buf, static_cast<std::size_t>(n));
         if (n < static_cast<ssize_t>(sizeof buf)) break;
     }
-    const std::uint64_t id = c.id;
+    process_frames(c.id);
+}
+
+// Handles the complete frames buffered for a connection, but stops while its
+// unsent replies exceed kMaxUnsentBytes (resumed once they drain).
+void Server::process_frames(std::uint64_t id) {
     while (Conn* cc = conn(id)) {
         if (cc->close_after_flush) return;
-        if (cc->in.size() < 4) return;
+        if (cc->in.size() < 4 || cc->out.size() > kMaxUnsentBytes) return;
         if (!cc->four_letter_checked) {
             cc->four_letter_checked = true;
             const std::string word = cc->in.substr(0, 4);
@@ -686,7 +693,9 @@ int Server::run() {
         fds.push_back({m_wake, POLLIN, 0});
         fds.push_back({m_signals, POLLIN, 0});
         for (auto& [id, c] : m_conns) {
-            short ev = c.close_after_flush ? 0 : POLLIN;
+            // A client that does not read its replies is not read from
+            // either, so its output cannot grow without bound.
+            short ev = c.close_after_flush || c.out.size() > kMaxUnsentBytes ? 0 : POLLIN;
             if (!c.out.empty()) ev |= POLLOUT;
             fds.push_back({c.fd, ev, 0});
             ids.push_back(id);
@@ -719,7 +728,10 @@ int Server::run() {
                 }
             }
             if (fds[i].revents & POLLIN) read_conn(*c);
-            if ((c = conn(ids[i - 3])) != nullptr && (fds[i].revents & POLLOUT)) write_conn(*c);
+            if ((c = conn(ids[i - 3])) != nullptr && (fds[i].revents & POLLOUT)) {
+                write_conn(*c);
+                if (c->out.size() <= kMaxUnsentBytes && c->in.size() >= 4) process_frames(c->id);
+            }
         }
         if (fds[0].revents & POLLIN) accept_all();
         release_durable();
