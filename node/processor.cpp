@@ -39,7 +39,8 @@ std::optional<CreateMode> create_mode(std::int32_t flags) {
 // The data tree keys the root as "".
 std::string tree_key(const std::string& path) { return path == "/" ? std::string() : path; }
 
-bool is_normal_ephemeral(std::int64_t owner) { return owner > 0 && (owner >> 56) != static_cast<std::int64_t>(0xff); }
+// EphemeralType NORMAL: container (0x80...) and TTL (0xff...) owners are negative.
+bool is_normal_ephemeral(std::int64_t owner) { return owner > 0; }
 
 zab::CloseSessionTxn close_session_body(std::vector<std::string> ephemerals) {
     zab::CloseSessionTxn c;
@@ -132,17 +133,19 @@ std::optional<NodeState> TreeView::get(const std::string& path) const {
     return s;
 }
 
-// The Stat a client sees of a node in a TreeView (see Processor::stat_of).
-Stat client_stat(const NodeState& n) {
+// DataNode.copyStat: the stored cversion counts creates only; clients see
+// creates and deletes. Containers and TTL nodes show no owner.
+Stat client_stat(const zab::StatPersisted& stored, std::int32_t data_length, std::int32_t num_children) {
     Stat s;
-    s.persisted = n.stat;
-    s.data_length = n.data_length;
-    s.num_children = n.child_count;
-    s.persisted.cversion = n.stat.cversion * 2 - n.child_count;
-    const std::int64_t owner = n.stat.ephemeral_owner;
-    if (owner <= 0 || (owner >> 56) == static_cast<std::int64_t>(0xff)) s.persisted.ephemeral_owner = 0;
+    s.persisted = stored;
+    s.data_length = data_length;
+    s.num_children = num_children;
+    s.persisted.cversion = stored.cversion * 2 - num_children;
+    if (!is_normal_ephemeral(stored.ephemeral_owner)) s.persisted.ephemeral_owner = 0;
     return s;
 }
+
+Stat client_stat(const NodeState& n) { return client_stat(n.stat, n.data_length, n.child_count); }
 
 Processor::Processor(zab::DataTree& tree, ProcessorOptions options) : m_tree(tree), m_o(options) {
     if (m_o.min_session_timeout_ms < 0) m_o.min_session_timeout_ms = 2 * m_o.tick_ms;
@@ -229,15 +232,8 @@ Outcome Processor::create_session(std::int32_t requested_timeout_ms, std::int64_
 }
 
 Stat Processor::stat_of(const zab::DataNode& n) const {
-    // DataNode.copyStat: the stored cversion counts creates only; clients see
-    // creates and deletes. Containers and TTL nodes show no owner.
-    Stat s;
-    s.persisted = n.stat;
-    s.data_length = n.data ? static_cast<std::int32_t>(n.data->size()) : 0;
-    s.num_children = n.children ? static_cast<std::int32_t>(n.children->size()) : 0;
-    s.persisted.cversion = n.stat.cversion * 2 - s.num_children;
-    if (!is_normal_ephemeral(n.stat.ephemeral_owner)) s.persisted.ephemeral_owner = 0;
-    return s;
+    return client_stat(n.stat, n.data ? static_cast<std::int32_t>(n.data->size()) : 0,
+                       n.children ? static_cast<std::int32_t>(n.children->size()) : 0);
 }
 
 bool Processor::allowed(const Session& s, const zab::DataNode& n, std::int32_t perm) const {
@@ -571,13 +567,8 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
         return o;
     }
     case opcode::closeSession: {
-        s.closing = true;
-        zab::Txn t;
-        t.header = next_header(s.id, r.xid, zab::op::closeSession, now_ms);
-        t.body = close_session_body(m_tree.ephemerals_of(s.id));
-        Outcome o = finish_write(std::move(t), r.xid);
+        Outcome o = close_session(s.id, r.xid, now_ms);
         o.close_connection = true;
-        m_sessions.erase(s.id);
         return o;
     }
     case opcode::exists:
@@ -699,14 +690,19 @@ std::vector<Outcome> Processor::expire_sessions(std::int64_t now_ms) {
         if (!s.closing && s.expires_at_ms <= now_ms) expired.push_back(id);
     }
     for (const std::int64_t id : expired) {
-        zab::Txn t;
-        t.header = next_header(id, 0, zab::op::closeSession, now_ms);
-        t.body = close_session_body(m_tree.ephemerals_of(id));
-        out.push_back(finish_write(std::move(t), 0));
+        out.push_back(close_session(id, 0, now_ms));
         out.back().reply.reset();
-        m_sessions.erase(id);
     }
     return out;
+}
+
+Outcome Processor::close_session(std::int64_t id, std::int32_t cxid, std::int64_t now_ms) {
+    // The txn lists the session's ephemerals (zookeeper.closeSessionTxn.enabled).
+    zab::Txn t;
+    t.header = next_header(id, cxid, zab::op::closeSession, now_ms);
+    t.body = close_session_body(m_tree.ephemerals_of(id));
+    m_sessions.erase(id);
+    return finish_write(std::move(t), cxid);
 }
 
 std::vector<Outcome> Processor::expire_containers(std::int64_t now_ms) {
@@ -719,7 +715,7 @@ std::vector<Outcome> Processor::expire_containers(std::int64_t now_ms) {
         const std::int64_t owner = n.stat.ephemeral_owner;
         if (owner == kContainerOwner && n.stat.cversion > 0) {
             doomed.push_back(path);
-        } else if (owner != kContainerOwner && (static_cast<std::uint64_t>(owner) >> 56) == 0xff) {
+        } else if ((static_cast<std::uint64_t>(owner) >> 56) == 0xff) {  // a TTL node
             const std::int64_t ttl = owner & 0x00FFFFFFFFFFFFFFLL;
             if (now_ms - n.stat.mtime > ttl) doomed.push_back(path);
         }

@@ -104,6 +104,8 @@ public:
 private:
     zab::TxnHeader next_header(std::int64_t session, std::int32_t cxid, std::int32_t type, std::int64_t now_ms);
     Outcome finish_write(zab::Txn txn, std::int32_t xid);
+    // Logs a closeSession (cxid: the client's xid, 0 on expiry) and ends the session.
+    Outcome close_session(std::int64_t id, std::int32_t cxid, std::int64_t now_ms);
     Outcome error_txn(const Session& s, const Request& r, std::int32_t err, std::int64_t now_ms);
     Outcome read(const Session& s, const Request& r);
     Stat stat_of(const zab::DataNode& n) const;

@@ -134,7 +134,11 @@ private:
     void write_conn(Conn& c);
     void close_conn(std::uint64_t id, const std::string& why);
     void on_frame(Conn& c, std::string payload);
+    // Whether a frame creates no txn, so must not run while earlier txns are
+    // still on their way to disk.
+    bool waits_for_disk(const Conn& c, const std::string& payload) const;
     bool must_wait(const Conn& c, const std::string& payload) const;
+    void record_reply(Conn& c, std::int64_t zxid, std::int64_t arrived_ms);
     void handle(Conn& c, const std::string& payload, std::int64_t arrived_ms);
     void handle_connect(Conn& c, const std::string& payload, std::int64_t arrived_ms);
     void deliver(const Outcome& o, Conn* c, std::int64_t arrived_ms, const std::string& op);
@@ -315,17 +319,15 @@ void Server::process_frames(std::uint64_t id) {
 
 // A request that produces no txn (a read, a ping, ...) must not run while
 // earlier txns are still on their way to disk.
+bool Server::waits_for_disk(const Conn& c, const std::string& payload) const {
+    const auto* p = reinterpret_cast<const std::uint8_t*>(payload.data());
+    if (!c.handshake_done) return !(payload.size() >= 24 && load_be64(p + 16) == 0);  // a new session logs a txn
+    return payload.size() < 8 || !produces_txn(static_cast<std::int32_t>(load_be32(p + 4)));
+}
+
 bool Server::must_wait(const Conn& c, const std::string& payload) const {
     if (!m_backlog.empty()) return true;
-    const bool all_durable = m_durable.load() >= m_proc->last_zxid();
-    if (all_durable) return false;
-    if (!c.handshake_done) {
-        const bool new_session = payload.size() >= 20 && load_be64(reinterpret_cast<const std::uint8_t*>(payload.data()) + 16) == 0;
-        return !new_session;
-    }
-    if (payload.size() < 8) return true;
-    const auto type = static_cast<std::int32_t>(load_be32(reinterpret_cast<const std::uint8_t*>(payload.data()) + 4));
-    return !produces_txn(type);
+    return m_durable.load() < m_proc->last_zxid() && waits_for_disk(c, payload);
 }
 
 void Server::on_frame(Conn& c, std::string payload) {
@@ -345,15 +347,7 @@ void Server::drain_backlog() {
             m_backlog.pop_front();
             continue;
         }
-        const bool all_durable = m_durable.load() >= m_proc->last_zxid();
-        if (!all_durable) {
-            bool write = false;
-            if (c->handshake_done && q.payload.size() >= 8) {
-                write = produces_txn(static_cast<std::int32_t>(
-                    load_be32(reinterpret_cast<const std::uint8_t*>(q.payload.data()) + 4)));
-            }
-            if (!write) return;
-        }
+        if (m_durable.load() < m_proc->last_zxid() && waits_for_disk(*c, q.payload)) return;
         Queued item = std::move(q);
         m_backlog.pop_front();
         handle(*c, item.payload, item.arrived_ms);
@@ -402,6 +396,16 @@ void Server::handle(Conn& c, const std::string& payload, std::int64_t arrived_ms
     deliver(o, &c, arrived_ms, short_op(r.type));
 }
 
+void Server::record_reply(Conn& c, std::int64_t zxid, std::int64_t arrived_ms) {
+    const std::int64_t latency = mono_ms() - arrived_ms;
+    c.view.last_latency_ms = latency;
+    c.view.last_zxid = zxid;
+    m_latency_sum += static_cast<std::uint64_t>(latency);
+    m_min_latency = m_latency_count == 0 ? latency : std::min(m_min_latency, latency);
+    m_max_latency = std::max(m_max_latency, latency);
+    ++m_latency_count;
+}
+
 void Server::send_events(const std::vector<WatchEvent>& events) {
     for (const WatchEvent& e : events) {
         if (Conn* c = conn(e.watcher)) send(*c, encode_notification(e.type, kSyncConnected, e.path));
@@ -422,13 +426,7 @@ void Server::deliver(const Outcome& o, Conn* c, std::int64_t arrived_ms, const s
     }
     if (!o.reply || c == nullptr) return;
     const std::string frame = encode_reply(*o.reply);
-    c->view.last_zxid = o.reply->zxid;
-    const std::int64_t latency = mono_ms() - arrived_ms;
-    c->view.last_latency_ms = latency;
-    m_latency_sum += static_cast<std::uint64_t>(latency);
-    m_min_latency = m_latency_count == 0 ? latency : std::min(m_min_latency, latency);
-    m_max_latency = std::max(m_max_latency, latency);
-    ++m_latency_count;
+    record_reply(*c, o.reply->zxid, arrived_ms);
     send(*c, frame);
     if (o.close_connection) c->close_after_flush = true;
 }
@@ -517,13 +515,7 @@ void Server::release_durable() {
         send_events(p.events);
         Conn* c = conn(p.conn);
         if (c == nullptr) continue;
-        const std::int64_t latency = mono_ms() - p.arrived_ms;
-        c->view.last_latency_ms = latency;
-        c->view.last_zxid = p.zxid;
-        m_latency_sum += static_cast<std::uint64_t>(latency);
-        m_min_latency = m_latency_count == 0 ? latency : std::min(m_min_latency, latency);
-        m_max_latency = std::max(m_max_latency, latency);
-        ++m_latency_count;
+        record_reply(*c, p.zxid, p.arrived_ms);
         send(*c, p.frame);
         if (p.close_after) c->close_after_flush = true;
     }
@@ -603,7 +595,7 @@ MonitorView Server::monitor_view() const {
     std::uint64_t data_size = 0, ephemerals = 0;
     for (const auto& [path, n] : m_tree->nodes()) {
         data_size += path.size() + (n.data ? n.data->size() : 0);
-        ephemerals += n.stat.ephemeral_owner > 0 && (n.stat.ephemeral_owner >> 56) != 0xff ? 1 : 0;
+        ephemerals += n.stat.ephemeral_owner > 0 ? 1 : 0;  // containers and TTL nodes have negative owners
     }
     v.approximate_data_size = data_size + 1;  // the "/" alias of the root
     v.ephemerals_count = ephemerals;
