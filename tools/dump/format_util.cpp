@@ -75,7 +75,7 @@ std::string hex_id(std::int64_t v) {
 }
 
 void append_iso_time(std::string& out, std::int64_t epoch_ms, bool utc) {
-    // "<date>T<time>." and the zone, per second; the milliseconds appended.
+    // "<date>T<time>.<zone>" per second; the milliseconds go in after the dot.
     const std::string& second = per_second(epoch_ms, utc, [](std::int64_t secs, bool in_utc) {
         const std::time_t t = static_cast<std::time_t>(secs);
         std::tm tm{};
@@ -88,13 +88,13 @@ void append_iso_time(std::string& out, std::int64_t epoch_ms, bool utc) {
         std::size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S.", &tm);
         std::string text(buf, n);
         n = in_utc ? 0 : std::strftime(buf, sizeof buf, "%z", &tm);
-        return text + '|' + (in_utc ? std::string("Z") : std::string(buf, n));
+        return text + (in_utc ? std::string("Z") : std::string(buf, n));
     });
-    const std::size_t bar = second.find('|');
+    const std::size_t bar = second.rfind('.') + 1;  // the milliseconds go after the seconds' dot
     const std::int64_t ms = epoch_ms - (epoch_ms >= 0 ? epoch_ms / 1000 : (epoch_ms - 999) / 1000) * 1000;
     const char millis[3] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
                              static_cast<char>('0' + ms % 10)};
-    out.append(second, 0, bar).append(millis, 3).append(second, bar + 1, std::string::npos);
+    out.append(second, 0, bar).append(millis, 3).append(second, bar, std::string::npos);
 }
 
 std::string iso_time(std::int64_t epoch_ms, bool utc) {
