@@ -60,6 +60,21 @@ std::size_t replay_checking_digests(DataTree& tree, const std::vector<Txn>& txns
     return compared;
 }
 
+// Calls fn(snapshot file, its bytes, every txn of its data dir) for every
+// snapshot of every fixture data dir.
+template <class Fn>
+void for_each_fixture_snapshot(Fn fn) {
+    for (const auto& dir : fixture_data_dirs()) {
+        CAPTURE(dir);
+        const DataDir d = list_data_dir(dir);
+        const std::vector<Txn> txns = all_txns(d);
+        for (const auto& snap_file : d.snapshots) {
+            CAPTURE(snap_file.path);
+            fn(snap_file, test::slurp(snap_file.path), txns);
+        }
+    }
+}
+
 }  // namespace
 
 TEST_CASE("the empty tree's digest is ZooKeeper's: CRC32 of the root plus /zookeeper") {
@@ -71,24 +86,17 @@ TEST_CASE("the empty tree's digest is ZooKeeper's: CRC32 of the root plus /zooke
 
 TEST_CASE("replay from every fixture snapshot matches every digest ZooKeeper logged") {
     std::size_t compared = 0;
-    for (const auto& dir : fixture_data_dirs()) {
-        CAPTURE(dir);
-        const DataDir d = list_data_dir(dir);
-        const std::vector<Txn> txns = all_txns(d);
-        for (const auto& snap_file : d.snapshots) {
-            CAPTURE(snap_file.path);
-            const std::string bytes = test::slurp(snap_file.path);
-            SnapshotReadResult r;
-            const Snapshot snap = load_snapshot(as_bytes(bytes), r);
-            REQUIRE(r.ok());
-            DataTree tree = DataTree::from_snapshot(snap, snap_file.name.zxid);
-            if (tree.load_check().compared) {
-                ++compared;
-                CHECK(tree.load_check().expected == tree.load_check().actual);
-            }
-            compared += replay_checking_digests(tree, txns, snap_file.name.zxid);
+    for_each_fixture_snapshot([&](const DataFile& snap_file, const std::string& bytes, const std::vector<Txn>& txns) {
+        SnapshotReadResult r;
+        const Snapshot snap = load_snapshot(as_bytes(bytes), r);
+        REQUIRE(r.ok());
+        DataTree tree = DataTree::from_snapshot(snap, snap_file.name.zxid);
+        if (tree.load_check().compared) {
+            ++compared;
+            CHECK(tree.load_check().expected == tree.load_check().actual);
         }
-    }
+        compared += replay_checking_digests(tree, txns, snap_file.name.zxid);
+    });
     CHECK(compared > 500);
 }
 
@@ -193,38 +201,31 @@ TEST_CASE("closing a session deletes its ephemerals and nothing else") {
 TEST_CASE("a tree loaded with only the replay's working set gives every digest a full tree gives") {
     std::size_t compared = 0;
     std::size_t unkept = 0;
-    for (const auto& dir : fixture_data_dirs()) {
-        CAPTURE(dir);
-        const DataDir d = list_data_dir(dir);
-        const std::vector<Txn> txns = all_txns(d);
-        for (const auto& snap_file : d.snapshots) {
-            CAPTURE(snap_file.path);
-            const std::string bytes = test::slurp(snap_file.path);
-            WorkingSet ws;
-            for (const Txn& t : txns) {
-                if (t.header.zxid > snap_file.name.zxid) ws.add(t);
-            }
-            SnapshotReadResult r_full, r_sparse;
-            DataTree full = DataTree::load(as_bytes(bytes), snap_file.name.zxid, r_full, {}, false);
-            DataTree sparse = DataTree::load(as_bytes(bytes), snap_file.name.zxid, r_sparse, {}, false, &ws);
-            REQUIRE(r_sparse.ok());
-            CHECK(sparse.digest() == full.digest());
-            CHECK(sparse.nodes().size() + sparse.unkept_nodes() == full.nodes().size());
-            unkept += sparse.unkept_nodes();
-            std::int64_t prev = snap_file.name.zxid;
-            for (const Txn& t : txns) {
-                if (t.header.zxid <= snap_file.name.zxid) continue;
-                if (!zxid_follows(prev, t.header.zxid)) break;
-                prev = t.header.zxid;
-                CAPTURE(t.header.zxid);
-                const DigestCheck a = full.apply_and_check(t);
-                const DigestCheck b = sparse.apply_and_check(t);
-                REQUIRE(sparse.digest() == full.digest());
-                CHECK(a.compared == b.compared);
-                compared += b.compared ? 1 : 0;
-            }
+    for_each_fixture_snapshot([&](const DataFile& snap_file, const std::string& bytes, const std::vector<Txn>& txns) {
+        WorkingSet ws;
+        for (const Txn& t : txns) {
+            if (t.header.zxid > snap_file.name.zxid) ws.add(t);
         }
-    }
+        SnapshotReadResult r_full, r_sparse;
+        DataTree full = DataTree::load(as_bytes(bytes), snap_file.name.zxid, r_full, {}, false);
+        DataTree sparse = DataTree::load(as_bytes(bytes), snap_file.name.zxid, r_sparse, {}, false, &ws);
+        REQUIRE(r_sparse.ok());
+        CHECK(sparse.digest() == full.digest());
+        CHECK(sparse.nodes().size() + sparse.unkept_nodes() == full.nodes().size());
+        unkept += sparse.unkept_nodes();
+        std::int64_t prev = snap_file.name.zxid;
+        for (const Txn& t : txns) {
+            if (t.header.zxid <= snap_file.name.zxid) continue;
+            if (!zxid_follows(prev, t.header.zxid)) break;
+            prev = t.header.zxid;
+            CAPTURE(t.header.zxid);
+            const DigestCheck a = full.apply_and_check(t);
+            const DigestCheck b = sparse.apply_and_check(t);
+            REQUIRE(sparse.digest() == full.digest());
+            CHECK(a.compared == b.compared);
+            compared += b.compared ? 1 : 0;
+        }
+    });
     CHECK(compared > 500);
     CHECK(unkept > 100);  // the sparse trees did leave nodes out
 }
