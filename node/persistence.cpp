@@ -24,6 +24,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// Not "log.*" or "snapshot.*": ZooKeeper would take a leftover for real data.
+constexpr const char* kTempPrefix = "zabra-tmp.";
+
 void fsync_dir(const fs::path& dir) {
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) throw std::runtime_error(fmt::format("open {}: {}", dir.string(), std::strerror(errno)));
@@ -58,12 +61,18 @@ void cut_log_at(const fs::path& file, std::uint64_t offset) {
     if (!ok) throw std::runtime_error(fmt::format("cut {} at {}: {}", file.string(), offset, std::strerror(err)));
 }
 
+bool holds_only_zeros(const fs::path& file) {
+    MappedFile m(file);
+    const ByteSpan b = m.bytes();
+    return std::all_of(b.begin(), b.end(), [](std::uint8_t c) { return c == 0; });
+}
+
 std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
 
-// Later logs cut off by --force-recover go here, outside version-2, where
-// ZooKeeper does not look.
-fs::path move_aside(const fs::path& file) {
-    const fs::path dir = file.parent_path().parent_path() / "zabra-force-recover";
+// Files recovery takes out of the way go outside version-2, where ZooKeeper
+// does not look: later logs cut off by --force-recover, and unfinished logs.
+fs::path move_aside(const fs::path& file, const char* subdir) {
+    const fs::path dir = file.parent_path().parent_path() / subdir;
     fs::create_directories(dir);
     const fs::path to = dir / file.filename();
     fs::rename(file, to);
@@ -75,10 +84,14 @@ fs::path move_aside(const fs::path& file) {
 Recovered recover(const RecoverOptions& o, const LogLine& log) {
     fs::create_directories(o.snap_dir);
     fs::create_directories(o.log_dir);
-    // A snapshot being written when the server died: never published, so never needed.
-    for (const auto& e : fs::directory_iterator(o.snap_dir)) {
-        if (e.path().filename().string().starts_with("zabra-tmp.")) {
-            log(fmt::format("removing {}, an unfinished snapshot", e.path().filename().string()));
+    // A snapshot or a new log being written when the server died: never
+    // published, so nothing in it was acknowledged or is needed.
+    for (const fs::path& dir : {o.snap_dir, o.log_dir}) {
+        for (const auto& e : fs::directory_iterator(dir)) {
+            const std::string name = e.path().filename().string();
+            if (!name.starts_with(kTempPrefix)) continue;
+            log(fmt::format("removing {}, an unfinished {} (never published)", name,
+                            name.starts_with(kTempPrefix + std::string("log.")) ? "log" : "snapshot"));
             fs::remove(e.path());
         }
     }
@@ -139,6 +152,16 @@ Recovered recover(const RecoverOptions& o, const LogLine& log) {
             cut_log_at(f.path, end->offset);
             continue;
         }
+        if (i + 1 == logs.logs.size() && end->records == 0 && holds_only_zeros(f.path)) {
+            // The newest log, without even a header: its creation was cut
+            // short, so none of its txns was ever acknowledged. (ZooKeeper
+            // 3.9.3+ deletes such a log when it has 0 bytes.)
+            const fs::path to = move_aside(f.path, "zabra-unfinished");
+            fsync_dir(o.log_dir);
+            log(fmt::format("{}: {} bytes, all zero, no header: a log whose creation was interrupted; moved to {}",
+                            f.path.filename().string(), fs::file_size(to), to.string()));
+            break;
+        }
         const std::string what = fmt::format(
             "{}: damaged at offset {} after {} records, zxid {} ({}); {} non-zero bytes follow{}",
             f.path.string(), end->offset, end->records, hex(last), end->detail, end->nonzero_bytes_after,
@@ -151,7 +174,7 @@ Recovered recover(const RecoverOptions& o, const LogLine& log) {
         cut_log_at(f.path, end->offset);
         for (std::size_t j = i + 1; j < logs.logs.size(); ++j) {
             log(fmt::format("--force-recover: moved {} to {}", logs.logs[j].path.string(),
-                            move_aside(logs.logs[j].path).string()));
+                            move_aside(logs.logs[j].path, "zabra-force-recover").string()));
         }
         fsync_dir(o.log_dir);
         break;
@@ -206,6 +229,17 @@ std::optional<std::string> TxnLogSyncer::failure() const {
 
 void TxnLogSyncer::run() {
     std::unique_ptr<zab::TxnLogWriter> writer;
+    // A new log is built as zabra-tmp.log.<zxid> and renamed once its header
+    // and first records are durable: a kill while creating it must not leave
+    // an empty or header-less log.<zxid>, which ZooKeeper 3.5-3.9.2 cannot start
+    // from. Its txns are acknowledged only after the rename is durable too.
+    fs::path unpublished;
+    const auto publish = [&] {
+        if (unpublished.empty()) return;
+        writer->rename_to(unpublished);
+        fsync_dir(m_dir);
+        unpublished.clear();
+    };
     std::deque<Item> batch;
     for (;;) {
         {
@@ -215,19 +249,22 @@ void TxnLogSyncer::run() {
             batch.swap(m_queue);
         }
         try {
-            bool new_file = false;
             for (const Item& item : batch) {
                 if (item.roll_before || !writer) {
-                    if (writer) writer->sync();
-                    writer = std::make_unique<zab::TxnLogWriter>(m_dir / zab::log_file_name(item.zxid),
+                    if (writer) {
+                        writer->sync();
+                        publish();
+                    }
+                    const std::string name = zab::log_file_name(item.zxid);
+                    writer = std::make_unique<zab::TxnLogWriter>(m_dir / (kTempPrefix + name),
                                                                  zab::TxnLogWriterOptions{m_prealloc, 0, true});
-                    new_file = true;
+                    unpublished = m_dir / name;
                 }
                 writer->append_payload(as_bytes(item.payload));
             }
             const auto t0 = std::chrono::steady_clock::now();
             writer->sync();
-            if (new_file) fsync_dir(m_dir);
+            publish();
             const auto us = static_cast<std::uint64_t>(
                 std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0).count());
             {
@@ -298,7 +335,7 @@ void write_snapshot_file(const fs::path& snap_dir, const fs::path& log_dir, std:
                          const std::function<bool()>& durable) {
     const fs::path final_path = snap_dir / zab::snapshot_file_name(zxid);
     // Not "snapshot.*": ZooKeeper would take a leftover temp file for a snapshot.
-    const fs::path tmp = snap_dir / fmt::format("zabra-tmp.{}", final_path.filename().string());
+    const fs::path tmp = snap_dir / (kTempPrefix + final_path.filename().string());
     {
         const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (fd < 0) throw std::runtime_error(fmt::format("create {}: {}", tmp.string(), std::strerror(errno)));

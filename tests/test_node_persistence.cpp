@@ -2,6 +2,7 @@
 // cuts a torn tail but refuses mid-file damage.
 #include "helpers.h"
 #include "libformat/common/mapped_file.h"
+#include "libformat/zab/data_dir.h"
 #include "libformat/zab/snapshot_reader.h"
 #include "libformat/zab/txnlog_reader.h"
 #include "libformat/zab/txnlog_writer.h"
@@ -13,6 +14,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
 using namespace zabra;
 using namespace zabra::node;
@@ -151,4 +154,97 @@ TEST_CASE("a node with null data stays null through a snapshot") {
     REQUIRE(loaded.find("/null") != nullptr);
     CHECK_FALSE(loaded.find("/null")->data.has_value());
     CHECK(loaded.find("/empty")->data == zab::Buffer(std::string("v")));
+}
+
+TEST_CASE("a new log appears under its log.<zxid> name only with its header and records durable") {
+    test::TempDir tmp;
+    const fs::path v2 = tmp.path() / "version-2";
+    fs::create_directories(v2);
+    Live live;
+    for (int i = 0; i < 30; ++i) live.create(fmt::format("/s{}", i));
+    std::mutex mu;
+    std::condition_variable cv;
+    std::int64_t durable = 0;
+    std::vector<std::vector<std::string>> seen_at_ack;  // the dir's names when each ack came
+    {
+        TxnLogSyncer syncer(v2, 4096, [&](std::int64_t z) {
+            std::vector<std::string> names;
+            for (const auto& e : fs::directory_iterator(v2)) names.push_back(e.path().filename().string());
+            std::lock_guard lock(mu);
+            seen_at_ack.push_back(std::move(names));
+            durable = z;
+            cv.notify_all();
+        });
+        for (std::size_t i = 0; i < live.log.size(); ++i) {
+            if (i == 10) syncer.roll();
+            syncer.submit(live.log[i]);
+        }
+        std::unique_lock lock(mu);
+        cv.wait(lock, [&] { return durable == live.log.back().header.zxid; });
+    }
+    for (const auto& names : seen_at_ack) {
+        for (const auto& n : names) CHECK_MESSAGE(!n.starts_with("zabra-tmp."), n);  // published before the ack
+    }
+    const zab::DataDir dir = zab::list_data_dir(v2);
+    REQUIRE(dir.logs.size() == 2);
+    CHECK(dir.logs[0].name.zxid == live.log[0].header.zxid);
+    CHECK(dir.logs[1].name.zxid == live.log[10].header.zxid);
+    std::size_t records = 0;
+    for (const auto& f : dir.logs) {
+        const std::string bytes = test::slurp(f.path);
+        zab::TxnLogReader r(as_bytes(bytes));
+        zab::TxnLogRecord rec;
+        while (r.next(rec)) ++records;
+        CHECK(r.end().kind == zab::LogEndKind::Clean);
+    }
+    CHECK(records == live.log.size());
+}
+
+TEST_CASE("recovery removes an unpublished log and moves aside a newest log that is all zeros") {
+    test::TempDir tmp;
+    const fs::path v2 = tmp.path() / "version-2";
+    fs::create_directories(v2);
+    Live live;
+    for (int i = 0; i < 8; ++i) live.create(fmt::format("/u{}", i));
+    {
+        zab::TxnLogWriter w(v2 / "log.1", {4096, 0, true});
+        for (const auto& t : live.log) w.append(t);
+        w.sync();
+    }
+    const std::int64_t next = live.log.back().header.zxid + 1;
+    std::vector<std::string> lines;
+    auto log = [&lines](const std::string& s) { lines.push_back(s); };
+
+    SUBCASE("a temporary log a kill left behind") {
+        test::spit(v2 / fmt::format("zabra-tmp.{}", zab::log_file_name(next)), zab::encode_log_header());
+        const Recovered r = recover({v2, v2, false}, log);
+        CHECK(r.last_zxid == live.log.back().header.zxid);
+        CHECK_FALSE(fs::exists(v2 / fmt::format("zabra-tmp.{}", zab::log_file_name(next))));
+    }
+    SUBCASE("an empty newest log") {
+        test::spit(v2 / zab::log_file_name(next), "");
+        const Recovered r = recover({v2, v2, false}, log);
+        CHECK(r.last_zxid == live.log.back().header.zxid);
+        CHECK_FALSE(fs::exists(v2 / zab::log_file_name(next)));
+        CHECK(fs::exists(tmp.path() / "zabra-unfinished" / zab::log_file_name(next)));
+    }
+    SUBCASE("a preallocated newest log whose header was never written") {
+        test::spit(v2 / zab::log_file_name(next), std::string(4096 + 16, '\0'));
+        const Recovered r = recover({v2, v2, false}, log);
+        CHECK(r.last_zxid == live.log.back().header.zxid);
+        CHECK(fs::exists(tmp.path() / "zabra-unfinished" / zab::log_file_name(next)));
+    }
+    SUBCASE("but a zeroed log that is not the newest is damage, and stops the start") {
+        test::spit(v2 / zab::log_file_name(next), std::string(64, '\0'));
+        std::string later = zab::encode_log_header();
+        test::spit(v2 / zab::log_file_name(next + 5), later);
+        CHECK_THROWS_WITH_AS(recover({v2, v2, false}, log), doctest::Contains("refusing to start"), std::runtime_error);
+        CHECK(fs::exists(v2 / zab::log_file_name(next)));
+    }
+    SUBCASE("and a newest log with a single non-zero byte is not taken for an unfinished one") {
+        std::string bytes(64, '\0');
+        bytes[40] = 7;
+        test::spit(v2 / zab::log_file_name(next), bytes);
+        CHECK_THROWS_WITH_AS(recover({v2, v2, false}, log), doctest::Contains("refusing to start"), std::runtime_error);
+    }
 }

@@ -112,6 +112,22 @@ void TxnLogWriter::sync() {
     if (::fdatasync(m_fd) != 0) throw std::system_error(errno, std::generic_category(), "fdatasync " + m_path.string());
 }
 
+void TxnLogWriter::rename_to(const std::filesystem::path& path) {
+    // Never over an existing log, as the O_EXCL create guarantees for the first name.
+    if (::renameat2(AT_FDCWD, m_path.c_str(), AT_FDCWD, path.c_str(), RENAME_NOREPLACE) != 0) {
+        if (errno != EINVAL && errno != ENOSYS) {
+            throw std::system_error(errno, std::generic_category(),
+                                    "rename " + m_path.string() + " to " + path.string());
+        }
+        // A file system without RENAME_NOREPLACE.
+        if (std::filesystem::exists(path)) {
+            throw std::system_error(EEXIST, std::generic_category(), "rename to " + path.string());
+        }
+        std::filesystem::rename(m_path, path);
+    }
+    m_path = path;
+}
+
 void TxnLogWriter::close() {
     if (m_fd < 0) return;
     flush();

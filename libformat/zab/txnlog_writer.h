@@ -43,6 +43,11 @@ public:
     // flush() and fdatasync(); throws on failure, since a lost fsync is lost data.
     void sync();
     void close();
+    // Renames the open file (the caller fsyncs the directory): a writer that
+    // builds a log under a temporary name publishes it once its header and
+    // first records are durable, so no crash leaves a header-less log.<zxid>.
+    void rename_to(const std::filesystem::path& path);
+    const std::filesystem::path& path() const { return m_path; }
 
     std::uint64_t data_end() const { return m_flushed + m_pending.size(); }
     std::uint64_t file_size() const { return m_file_size; }
