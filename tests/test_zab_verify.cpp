@@ -333,3 +333,13 @@ TEST_CASE("verify: a missing path is an unreadable input, not a crash") {
     CHECK(r.unreadable);
     CHECK(find(r, "unreadable"));
 }
+
+TEST_CASE("verify: a directory without logs or snapshots is a warning that names where the data is") {
+    DirCopy d("standalone");
+    const VerifyReport above = zab::verify({d.tmp.path()});  // one level too high
+    const Finding* f = find(above, "no-data");
+    REQUIRE(f);
+    CHECK(f->severity == Severity::Warning);
+    CHECK(f->message.find((d.tmp.path() / "data").string() + " holds one") != std::string::npos);
+    CHECK_FALSE(find(d.verify(), "no-data"));
+}

@@ -79,6 +79,22 @@ public:
 
     void add_dir(const fs::path& path) {
         DataDir d = list_data_dir(path);
+        if (d.logs.empty() && d.snapshots.empty()) {
+            // "clean" would mislead someone who gave the wrong directory.
+            std::string hint;
+            std::error_code ec;
+            for (const auto& e : fs::directory_iterator(path, ec)) {
+                if (fs::is_directory(e.path() / "version-2", ec)) {
+                    hint = fmt::format("; {} holds one", e.path().string());
+                    break;
+                }
+            }
+            add(Severity::Warning, "no-data", d.version2,
+                fmt::format("no txn log or snapshot here (looked for log.* and snapshot.* in {}){}",
+                            d.version2.string(), hint),
+                "give ZooKeeper's dataDir or dataLogDir, their version-2, or the files; only a server that "
+                "has never taken a write has none");
+        }
         for (auto& f : d.logs) m_logs.push_back(std::move(f));
         for (auto& f : d.snapshots) m_snaps.push_back(SnapshotState{std::move(f)});
         m_dirs.push_back(std::move(d));
