@@ -1,5 +1,6 @@
 #include "helpers.h"
 
+#include "libformat/common/zstd_codec.h"
 #include "libformat/zab/data_dir.h"
 
 #include <sys/wait.h>
@@ -106,6 +107,29 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     const int status = ::pclose(p);
     r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     return r;
+}
+
+std::filesystem::path restore_etcd_member(const std::string& member, const std::filesystem::path& into) {
+    namespace fs = std::filesystem;
+    const fs::path from = fixtures() / "etcd" / "cluster" / member;
+    const fs::path to = into / member;
+    fs::copy(from, to, fs::copy_options::recursive);
+    std::vector<fs::path> packed_files;
+    for (const auto& e : fs::recursive_directory_iterator(to)) {
+        if (e.path().extension() == ".zst") packed_files.push_back(e.path());
+    }
+    for (const fs::path& p : packed_files) {
+        const std::string packed = slurp(p);
+        auto src = make_zstd_source(as_bytes(packed));
+        std::ofstream out(fs::path(p).replace_extension(""), std::ios::binary);
+        std::vector<std::uint8_t> buf(1 << 20);
+        while (const std::size_t n = src->read(buf.data(), buf.size())) {
+            out.write(reinterpret_cast<const char*>(buf.data()), static_cast<std::streamsize>(n));
+        }
+        out.close();
+        fs::remove(p);
+    }
+    return to;
 }
 
 }  // namespace zabra::test

@@ -30,6 +30,10 @@ struct CommandResult {
 };
 CommandResult run_command(const std::vector<std::string>& argv);
 
+// Copies tests/fixtures/etcd/cluster/<member> into `into`/<member>, with the
+// zstd-compressed WAL files restored to their original bytes; returns the copy.
+std::filesystem::path restore_etcd_member(const std::string& member, const std::filesystem::path& into);
+
 // A fresh empty dir under the system temp dir, removed by the destructor.
 class TempDir {
 public:

@@ -1,5 +1,7 @@
 #include "tools/cmd_dump.h"
 
+#include "libformat/etcd/member_dir.h"
+
 #include "libformat/common/mapped_file.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/txn_codec.h"
@@ -64,16 +66,20 @@ CLI::Validator number_validator() {
 }  // namespace
 
 void setup_dump(CLI::App& app, DumpOptions& o) {
-    auto* cmd = app.add_subcommand("dump", "Print the txns of ZooKeeper logs or the nodes of a snapshot");
+    auto* cmd = app.add_subcommand("dump", "Print ZooKeeper txn logs and snapshots, or etcd WAL and .snap files");
     cmd->footer(
         "PATH is a txn log (log.<zxid>), a snapshot (snapshot.<zxid>, plain, gzip or snappy, detected by\n"
         "content) or a data dir (its version-2 dir or the parent). For a dir, the logs are printed in zxid\n"
-        "order; --snapshot prints the newest snapshot instead.\n\n"
+        "order; --snapshot prints the newest snapshot instead.\n"
+        "PATH may also be etcd data, detected by name and content: a data or member dir (its WAL segments\n"
+        "in order, one line or JSON object per record; --snapshot: its .snap files), a *.wal or a *.snap.\n"
+        "Passwords and tokens in etcd entries are redacted unless --show-secrets.\n\n"
         "Examples:\n"
         "  zabra dump /var/lib/zookeeper\n"
         "  zabra dump --format json version-2/log.100000001 | jq -c 'select(.type==\"setData\")'\n"
-        "  zabra dump --snapshot --data none /var/lib/zookeeper\n");
-    cmd->add_option("PATH", o.paths, "Log, snapshot or data dir")->required();
+        "  zabra dump --snapshot --data none /var/lib/zookeeper\n"
+        "  zabra dump --entry-type IRRPut,IRRTxn --start-index 1000 /var/lib/etcd\n");
+    cmd->add_option("PATH", o.paths, "Log, snapshot or data dir (ZooKeeper or etcd)")->required();
     cmd->add_option_function<std::string>(
            "-f,--format",
            [&o](const std::string& v) {
@@ -154,6 +160,30 @@ void setup_dump(CLI::App& app, DumpOptions& o) {
                     "Largest record or data length accepted, in bytes (0 or unset: 2097150, ZooKeeper's "
                     "jute.maxbuffer + extrasize)")
         ->option_text("BYTES");
+    cmd->add_option("--start-index", o.etcd.start_index, "etcd: only entries with index >= N")
+        ->option_text("N");
+    cmd->add_option("--end-index", o.etcd.end_index, "etcd: only entries with index < N")->option_text("N");
+    cmd->add_option_function<std::vector<std::uint64_t>>(
+           "--term", [&o](const std::vector<std::uint64_t>& v) { o.etcd.terms.insert(v.begin(), v.end()); },
+           "etcd: only entries of these raft terms (comma-separated)")
+        ->delimiter(',')
+        ->option_text("TERM,...");
+    std::string type_names;
+    for (const auto& n : etcd_entry_type_names()) type_names += (type_names.empty() ? "" : ", ") + n;
+    cmd->add_option_function<std::vector<std::string>>(
+           "--entry-type",
+           [&o](const std::vector<std::string>& v) {
+               for (auto e : v) {
+                   std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                   o.etcd.entry_types.insert(e);
+               }
+           },
+           "etcd: only entries of these types, as etcd-dump-logs names them: " + type_names)
+        ->delimiter(',')
+        ->check(CLI::IsMember(etcd_entry_type_names(), CLI::ignore_case))
+        ->option_text("TYPE,...");
+    cmd->add_flag("--show-secrets", o.etcd.show_secrets,
+                  "etcd: print passwords, password hashes and auth tokens instead of <redacted>");
 }
 
 namespace {
@@ -550,8 +580,25 @@ Outcome run_dump(const DumpOptions& o, std::ostream& out, std::ostream& err) {
     const std::unique_ptr<Printer> printer = make_printer(out);
     Dumper d(o, *printer, make_printer, out, err);
     Outcome worst = Outcome::Ok;
+    EtcdDumpOptions etcd_options = o.etcd;
+    etcd_options.json = o.format == DumpFormat::Json;
+    etcd_options.print = o.print;
+    etcd_options.limit = o.limit;
+    etcd_options.snap_files = o.snapshot_only;
     for (const auto& p : o.paths) {
         try {
+            if (etcd::is_etcd_path(p)) {
+                if (o.format == DumpFormat::Zk || o.follow || !o.filter.empty()) {
+                    err << fmt::format("zabra dump: {}: etcd data: --format zk, --follow and the ZooKeeper filters "
+                                       "(--from, --to, --epoch, --session, --path, --type) do not apply\n", p);
+                    worst = Outcome::BadInput;
+                    continue;
+                }
+                const Outcome e = dump_etcd(p, etcd_options, out, err);
+                if (e == Outcome::BadInput) worst = Outcome::BadInput;
+                if (e == Outcome::DataDamage && worst == Outcome::Ok) worst = Outcome::DataDamage;
+                continue;
+            }
             if (fs::is_directory(p)) {
                 d.dir(p);
             } else {

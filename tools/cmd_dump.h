@@ -1,6 +1,7 @@
-// zabra dump: print ZooKeeper txn logs and snapshots.
+// zabra dump: print ZooKeeper txn logs and snapshots, and etcd WAL and .snap files.
 #pragma once
 
+#include "tools/dump/etcd_dump.h"
 #include "tools/dump/printer.h"
 #include "tools/dump/txn_filter.h"
 #include "tools/outcome.h"
@@ -27,6 +28,7 @@ struct DumpOptions {
     bool follow = false;
     std::uint32_t follow_poll_ms = 200;
     std::uint32_t follow_idle_exit_ms = 0;  // tests: stop after this long without new txns (0: never)
+    EtcdDumpOptions etcd;  // filters and switches for etcd inputs (print, limit and format are copied in)
 };
 
 void setup_dump(CLI::App& app, DumpOptions& options);

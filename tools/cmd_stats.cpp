@@ -1,6 +1,8 @@
 #include "tools/cmd_stats.h"
 
 #include "libformat/common/mapped_file.h"
+#include "libformat/etcd/member_dir.h"
+#include "libformat/etcd/wal_stats.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/snapshot_reader.h"
 #include "libformat/zab/stats.h"
@@ -81,6 +83,17 @@ Outcome run_stats(const StatsOptions& o, std::ostream& out, std::ostream& err) {
     };
     for (const auto& p : o.paths) {
         try {
+            if (etcd::is_etcd_path(p)) {
+                const std::vector<etcd::SegmentFile> segments =
+                    fs::is_directory(p) ? etcd::list_member_dir(p).segments
+                                        : std::vector<etcd::SegmentFile>{{p, etcd::parse_segment_name(fs::path(p).filename().string())
+                                                                                 .value_or(etcd::SegmentName{}),
+                                                                          0}};
+                const etcd::WalStats s = etcd::wal_stats(segments, o.depth);
+                if (s.damaged) damage();
+                printer->etcd_wal(fmt::format("{} ({} segments)", p, segments.size()), s, o.top);
+                continue;
+            }
             if (fs::is_directory(p)) {
                 const zab::DataDir d = zab::list_data_dir(p);
                 if (!o.snapshot_only) {

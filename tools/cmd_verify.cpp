@@ -1,5 +1,7 @@
 #include "tools/cmd_verify.h"
 
+#include "libformat/etcd/member_dir.h"
+#include "libformat/etcd/wal_verify.h"
 #include "libformat/zab/verify.h"
 #include "tools/progress.h"
 #include "tools/verify/finding_printer.h"
@@ -42,10 +44,25 @@ VerifyOutcome run_verify(const VerifyCliOptions& o, std::ostream& out, std::ostr
     if (o.max_record != 0) vo.max_record = o.max_record;
     std::vector<std::filesystem::path> paths(o.paths.begin(), o.paths.end());
     zab::VerifyReport report;
+    std::vector<std::filesystem::path> etcd_dirs;
     {
         Progress bar("verify");
         if (bar.enabled()) vo.on_progress = [&bar](std::uint64_t done, std::uint64_t total) { bar.update(done, total); };
-        report = zab::verify(paths, vo);
+        // etcd member dirs and files go to the etcd checks, the rest to ZooKeeper's.
+        std::vector<std::filesystem::path> zk_paths, etcd_files;
+        for (const auto& p : paths) {
+            std::error_code ec;
+            if (!etcd::is_etcd_path(p)) {
+                zk_paths.push_back(p);
+            } else if (std::filesystem::is_directory(p, ec)) {
+                etcd_dirs.push_back(p);
+            } else {
+                etcd_files.push_back(p);
+            }
+        }
+        if (!zk_paths.empty() || etcd_dirs.empty() && etcd_files.empty()) report = zab::verify(zk_paths, vo);
+        for (const auto& d : etcd_dirs) etcd::verify_member(etcd::list_member_dir(d), report);
+        if (!etcd_files.empty()) etcd::verify_etcd_files(etcd_files, report);
     }
     std::stable_sort(report.findings.begin(), report.findings.end(),
                      [](const zab::Finding& a, const zab::Finding& b) { return a.severity > b.severity; });

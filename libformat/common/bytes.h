@@ -39,6 +39,16 @@ inline void append_be64(std::string& out, std::uint64_t v) {
     append_be32(out, static_cast<std::uint32_t>(v));
 }
 
+inline std::uint64_t load_le64(const std::uint8_t* p) {
+    std::uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+    return v;
+}
+
+inline void append_le64(std::string& out, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
 // True when every byte of b is zero.
 bool all_zero(ByteSpan b);
 

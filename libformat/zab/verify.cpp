@@ -16,6 +16,10 @@ namespace zabra::zab {
 
 namespace fs = std::filesystem;
 
+}  // namespace zabra::zab
+
+namespace zabra {
+
 const char* severity_name(Severity s) {
     switch (s) {
     case Severity::Info: return "info";
@@ -29,6 +33,22 @@ std::size_t VerifyReport::count(Severity s) const {
     return static_cast<std::size_t>(
         std::count_if(findings.begin(), findings.end(), [s](const Finding& f) { return f.severity == s; }));
 }
+
+Finding& VerifyReport::add(Severity severity, std::string code, const std::filesystem::path& file, std::string message,
+                           std::string action) {
+    Finding f;
+    f.severity = severity;
+    f.code = std::move(code);
+    f.file = file;
+    f.message = std::move(message);
+    f.action = std::move(action);
+    findings.push_back(std::move(f));
+    return findings.back();
+}
+
+}  // namespace zabra
+
+namespace zabra::zab {
 
 namespace {
 

@@ -60,6 +60,24 @@ public:
             subtrees);
     }
 
+    void etcd_wal(const std::string& what, const etcd::WalStats& s, std::size_t) override {
+        auto opt = [](const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : std::string("null"); };
+        std::string records = "{";
+        for (const auto& [k, n] : s.records) records += fmt::format("{}\"{}\":{}", records.size() > 1 ? "," : "", k, n);
+        records += "}";
+        auto str_key = [](const std::string& k) { return json_string(k); };
+        m_out << fmt::format(
+            "{{\"record\":\"etcd_wal\",\"source\":{},\"segments\":{},\"wal_bytes\":{},\"records\":{},\"entries\":{},"
+            "\"entry_bytes\":{},\"first_index\":{},\"last_index\":{},\"term\":{},\"vote\":{},\"commit\":{},\"depth\":{},"
+            "\"by_op\":{},\"by_term\":{},\"by_user\":{},\"by_prefix\":{}}}\n",
+            json_string(what), s.segments, s.wal_bytes, records, s.entries.count, s.entries.bytes, opt(s.first_index),
+            opt(s.last_index), s.hard_state ? std::to_string(s.hard_state->term) : "null",
+            s.hard_state ? json_string(fmt::format("{:x}", s.hard_state->vote)) : "null",
+            s.hard_state ? std::to_string(s.hard_state->commit) : "null", s.depth, tallies(s.by_op, str_key),
+            tallies(s.by_term, [](std::uint64_t t) { return std::to_string(t); }), tallies(s.by_user, str_key),
+            tallies(s.by_prefix, str_key));
+    }
+
 private:
     std::ostream& m_out;
 };

@@ -1,6 +1,7 @@
 // Presentation of `zabra stats`; one implementation per output format.
 #pragma once
 
+#include "libformat/etcd/wal_stats.h"
 #include "libformat/zab/stats.h"
 
 #include <algorithm>
@@ -16,6 +17,7 @@ public:
     virtual ~StatsPrinter() = default;
     virtual void logs(const std::string& what, const zab::LogStats& s, std::size_t top) = 0;
     virtual void snapshot(const std::string& file, const zab::SnapshotStats& s, std::size_t top) = 0;
+    virtual void etcd_wal(const std::string& what, const etcd::WalStats& s, std::size_t top) = 0;
     virtual void finish() {}
 };
 

@@ -47,6 +47,29 @@ public:
         m_out << '\n';
     }
 
+    void etcd_wal(const std::string& what, const etcd::WalStats& s, std::size_t top) override {
+        m_out << fmt::format("== etcd WAL: {}\n", escape_text(what));
+        std::string records;
+        for (const auto& [k, n] : s.records) records += fmt::format("{}{} {}", records.empty() ? "" : ", ", n, k);
+        m_out << fmt::format("{} segment{}, {} bytes of records: {}\n", s.segments, s.segments == 1 ? "" : "s",
+                             s.wal_bytes, records.empty() ? "none" : records);
+        if (s.entries.count) {
+            m_out << fmt::format("{} entries, {} bytes of entry data, index {}..{}\n", s.entries.count, s.entries.bytes,
+                                 *s.first_index, *s.last_index);
+        }
+        if (s.hard_state) {
+            m_out << fmt::format("last HardState: term {}, vote {:x}, commit {}\n", s.hard_state->term, s.hard_state->vote,
+                                 s.hard_state->commit);
+        }
+        table("entries by request", s.by_op, top, [](const std::string& k) { return escape_text(k); }, s.entries.count, "entries");
+        table("entries by term", s.by_term, top, [](std::uint64_t t) { return std::to_string(t); }, s.entries.count, "entries");
+        table("v3 requests by user", s.by_user, top,
+              [](const std::string& u) { return u.empty() ? std::string("(no auth)") : escape_text(u); }, 0, "entries");
+        table(fmt::format("keys by prefix (depth {}; txn branches count each key)", s.depth), s.by_prefix, top,
+              [](const std::string& k) { return escape_text(k); }, 0, "keys");
+        m_out << '\n';
+    }
+
     void snapshot(const std::string& file, const zab::SnapshotStats& s, std::size_t top) override {
         m_out << fmt::format("== snapshot: {}\n", escape_text(file));
         m_out << fmt::format("{} znodes, {} bytes of data, {} ephemeral, {} container, {} TTL; {} sessions, {} ACLs\n",

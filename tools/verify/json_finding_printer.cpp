@@ -17,10 +17,11 @@ public:
     void finding(const zab::Finding& f) override {
         m_out << fmt::format(
             "{{\"record\":\"finding\",\"severity\":\"{}\",\"code\":{},\"file\":{},\"offset\":{},\"record_index\":{},"
-            "\"zxid\":{},\"message\":{},\"action\":{}}}\n",
+            "\"zxid\":{},{}\"message\":{},\"action\":{}}}\n",
             zab::severity_name(f.severity), json_string(f.code), json_string(f.file.string()), opt_number(f.offset),
-            opt_number(f.record), f.zxid ? json_string(hex_id(*f.zxid)) : "null", json_string(f.message),
-            json_string(f.action));
+            opt_number(f.record), f.zxid ? json_string(hex_id(*f.zxid)) : "null",
+            f.index || f.term ? fmt::format("\"index\":{},\"term\":{},", opt_number(f.index), opt_number(f.term)) : "",
+            json_string(f.message), json_string(f.action));
     }
 
     void summary(const zab::VerifyReport& r) override {
@@ -28,14 +29,23 @@ public:
         m_out << fmt::format(
             "{{\"record\":\"summary\",\"errors\":{},\"warnings\":{},\"notes\":{},\"logs\":{},\"records\":{},"
             "\"payload_bytes\":{},\"snapshots\":{},\"first_zxid\":{},\"last_zxid\":{},\"chosen_snapshot\":{},"
-            "\"digests_compared\":{}}}\n",
+            "\"digests_compared\":{}{}}}\n",
             r.count(zab::Severity::Error), r.count(zab::Severity::Warning), r.count(zab::Severity::Info), s.logs,
             s.records, s.payload_bytes, s.snapshots, s.first_zxid ? json_string(hex_id(*s.first_zxid)) : "null",
             s.last_zxid ? json_string(hex_id(*s.last_zxid)) : "null",
-            s.chosen_snapshot ? json_string(s.chosen_snapshot->string()) : "null", s.digests_compared);
+            s.chosen_snapshot ? json_string(s.chosen_snapshot->string()) : "null", s.digests_compared, etcd(s));
     }
 
 private:
+    static std::string etcd(const VerifyStats& s) {
+        if (s.wal_segments == 0 && s.snap_files == 0) return "";
+        return fmt::format(",\"wal_segments\":{},\"wal_records\":{},\"wal_bytes\":{},\"entries\":{},\"first_index\":{},"
+                           "\"last_index\":{},\"commit\":{},\"snap_files\":{},\"etcd_snap\":{}",
+                           s.wal_segments, s.wal_records, s.wal_bytes, s.entries, opt_number(s.first_index),
+                           opt_number(s.last_index), opt_number(s.commit), s.snap_files,
+                           s.etcd_snap ? json_string(s.etcd_snap->string()) : "null");
+    }
+
     std::ostream& m_out;
 };
 

@@ -19,6 +19,8 @@ public:
         if (f.offset) where += fmt::format(" @{}", *f.offset);
         if (f.record) where += fmt::format(" record {}", *f.record);
         if (f.zxid) where += fmt::format(" zxid {}", hex_id(*f.zxid));
+        if (f.index) where += fmt::format(" index {}", *f.index);
+        if (f.term) where += fmt::format(" term {}", *f.term);
         m_out << fmt::format("{}{:<7}{} {} {}\n", m_color ? kColor[sev] : "", zab::severity_name(f.severity),
                              m_color ? "\x1b[0m" : "", f.code, where);
         m_out << "        " << escape_text(f.message, false) << '\n';
@@ -27,6 +29,16 @@ public:
 
     void summary(const zab::VerifyReport& r) override {
         const auto& s = r.stats;
+        if (s.wal_segments || s.snap_files) {
+            std::string e = fmt::format("etcd: {} WAL segment{} ({} records, {} entries", s.wal_segments,
+                                        s.wal_segments == 1 ? "" : "s", s.wal_records, s.entries);
+            if (s.first_index) e += fmt::format(", index {}..{}", *s.first_index, *s.last_index);
+            if (s.commit) e += fmt::format(", commit {}", *s.commit);
+            e += fmt::format("), {} intact .snap file{}", s.snap_files, s.snap_files == 1 ? "" : "s");
+            if (s.etcd_snap) e += fmt::format("; etcd would start from {}", escape_text(s.etcd_snap->filename().string()));
+            m_out << e << '\n';
+            if (s.logs == 0 && s.snapshots == 0) return tally(r);
+        }
         std::string line = fmt::format("{} logs ({} records, {} bytes of payload), {} snapshots", s.logs, s.records,
                                        s.payload_bytes, s.snapshots);
         if (s.first_zxid) line += fmt::format(", zxid {}..{}", hex_id(*s.first_zxid), hex_id(*s.last_zxid));
@@ -37,6 +49,10 @@ public:
             line += fmt::format("; {} digest{} compared", s.digests_compared, s.digests_compared == 1 ? "" : "s");
         }
         m_out << line << '\n';
+        tally(r);
+    }
+
+    void tally(const zab::VerifyReport& r) {
         const auto e = r.count(zab::Severity::Error), w = r.count(zab::Severity::Warning),
                    i = r.count(zab::Severity::Info);
         m_out << (e + w == 0 ? "clean" : e ? "ERRORS" : "warnings")

@@ -1,0 +1,46 @@
+// An etcd member's files: member/wal segments and member/snap files, with the
+// leftovers etcd itself ignores or leaves behind (etcd-format.md §1.1, §8.2).
+#pragma once
+
+#include "libformat/etcd/wal_format.h"
+
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+namespace zabra::etcd {
+
+struct SegmentFile {
+    std::filesystem::path path;
+    SegmentName name;
+    std::uint64_t size = 0;
+};
+
+struct SnapFileEntry {
+    std::filesystem::path path;
+    SnapName name;
+    std::uint64_t size = 0;
+};
+
+struct MemberDir {
+    std::filesystem::path wal_dir;   // empty when there is none
+    std::filesystem::path snap_dir;  // empty when there is none
+    std::vector<SegmentFile> segments;  // name order = (seq, index) order
+    std::vector<SnapFileEntry> snaps;   // name order = (term, index) order
+    std::vector<std::filesystem::path> tmp_files;     // wal/*.tmp: the spare segment, or an interrupted cut
+    std::vector<std::filesystem::path> broken_files;  // *.broken: copies left by etcd's repair or snap loading
+    std::vector<std::filesystem::path> snap_dbs;      // snap/*.snap.db: databases received from a leader
+    std::vector<std::filesystem::path> db_tmp;        // snap/db.tmp*: an interrupted defrag
+    std::vector<std::filesystem::path> unknown;       // names etcd does not parse (it warns and ignores them)
+    std::optional<std::filesystem::path> db;          // snap/db, the bbolt key-value store
+};
+
+// True when `path` is an etcd data dir, member dir, wal or snap dir, or a
+// *.wal / *.snap file (by name, or by a WAL's first bytes).
+bool is_etcd_path(const std::filesystem::path& path);
+
+// Lists a data dir (holding member/), a member dir, or a wal or snap dir.
+// Throws std::runtime_error when the path is none of these.
+MemberDir list_member_dir(const std::filesystem::path& path);
+
+}  // namespace zabra::etcd
