@@ -1,5 +1,8 @@
 #include "tools/cmd_plan.h"
 
+#include "libformat/etcd/member_dir.h"
+#include "tools/plan/raft_plan.h"
+
 #include "libformat/common/json_reader.h"
 #include "libformat/common/mapped_file.h"
 #include "libformat/zab/data_dir.h"
@@ -164,10 +167,25 @@ std::string json_zxid(const std::optional<std::int64_t>& z) { return z ? fmt::fo
 
 void setup_plan(CLI::App& app, PlanOptions& o) {
     CLI::App* cmd = app.add_subcommand(
-        "plan", "Predict how a ZooKeeper 3.8 leader will sync a learner: DIFF, TRUNC, TRUNC+DIFF or SNAP");
-    cmd->add_option("--leader", o.leader_dir, "The leader's data dir (dataDir or its version-2)")->type_name("DIR");
-    cmd->add_option("--learner", o.learner_dir, "The learner's data dir: its zxid is its last logged txn")
+        "plan", "Predict how a ZooKeeper 3.8 leader will sync a learner: DIFF, TRUNC, TRUNC+DIFF or SNAP (or an etcd "
+                "leader a follower)");
+    cmd->footer(
+        "For two etcd member dirs (--leader and --learner), the raft leader's catch-up of the follower:\n"
+        "UP_TO_DATE, APPEND, TRUNCATE, TRUNCATE+APPEND or SNAPSHOT, with the match index, the follower's\n"
+        "entries dropped and the entries sent; exit status as for ZooKeeper's kinds (0, 10, 11, 12, 13).\n\n"
+        "Examples:\n"
+        "  zabra plan --leader /var/lib/zookeeper --learner /backup/zk3\n"
+        "  zabra plan --leader-state what-if.json --peer-zxid 0x100000005 --json\n"
+        "  zabra plan --leader /var/lib/etcd-1 --learner /var/lib/etcd-3\n");
+    cmd->add_option("--leader", o.leader_dir, "The leader's data dir (ZooKeeper dataDir or its version-2, or an etcd "
+                                              "data or member dir)")
         ->type_name("DIR");
+    cmd->add_option("--learner,--follower", o.learner_dir,
+                    "The learner's data dir: its zxid is its last logged txn (etcd: the follower's data dir)")
+        ->type_name("DIR");
+    cmd->add_option("--catch-up-entries", o.catch_up_entries,
+                    "etcd: entries a leader keeps before its newest snapshot (SnapshotCatchUpEntries)")
+        ->capture_default_str();
     cmd->add_option("--peer-zxid", o.peer_zxid, "The learner's zxid instead (0x hex, decimal, epoch:counter, -1)")
         ->type_name("ZXID");
     cmd->add_option("--leader-state", o.leader_state,
@@ -186,6 +204,22 @@ void setup_plan(CLI::App& app, PlanOptions& o) {
 PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err) {
     PlanOutcome result;
     try {
+        if (!o.leader_dir.empty() && etcd::is_etcd_path(o.leader_dir)) {
+            if (o.learner_dir.empty() || !o.peer_zxid.empty()) {
+                throw std::runtime_error("for etcd, give the follower's data dir as --learner DIR");
+            }
+            if (!etcd::is_etcd_path(o.learner_dir)) throw std::runtime_error(o.learner_dir + ": not an etcd data dir");
+            const etcd::RaftSyncPlan p = run_raft_plan({o.leader_dir, o.learner_dir, o.catch_up_entries, o.json}, out);
+            // The same exit codes as ZooKeeper's kinds of sync.
+            switch (p.kind) {
+            case etcd::RaftSyncKind::UpToDate: result.kind = zab::SyncKind::EmptyDiff; break;
+            case etcd::RaftSyncKind::Append: result.kind = zab::SyncKind::Diff; break;
+            case etcd::RaftSyncKind::Truncate: result.kind = zab::SyncKind::Trunc; break;
+            case etcd::RaftSyncKind::TruncateAndAppend: result.kind = zab::SyncKind::TruncDiff; break;
+            case etcd::RaftSyncKind::Snapshot: result.kind = zab::SyncKind::Snap; break;
+            }
+            return result;
+        }
         if (o.leader_dir.empty() == o.leader_state.empty()) {
             throw std::runtime_error("give the leader as --leader DIR or --leader-state FILE");
         }

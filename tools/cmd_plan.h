@@ -1,5 +1,6 @@
 // zabra plan: how a ZooKeeper 3.8 leader will sync a learner (DIFF, TRUNC,
-// TRUNC+DIFF or SNAP), from data dirs or from a what-if leader state.
+// TRUNC+DIFF or SNAP), from data dirs or from a what-if leader state; for two
+// etcd member dirs, how the raft leader will catch the follower up.
 #pragma once
 
 #include "libformat/zab/sync_plan.h"
@@ -21,6 +22,7 @@ struct PlanOptions {
     double snapshot_size_factor = 0.33;
     bool force_snap_sync = false;
     bool json = false;
+    std::uint64_t catch_up_entries = 5000;  // etcd
 };
 
 // The plan's kind, or why there is none.

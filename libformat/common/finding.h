@@ -38,11 +38,13 @@ struct VerifyStats {
     std::optional<std::int64_t> last_zxid;
     std::optional<std::filesystem::path> chosen_snapshot;  // what ZooKeeper would load
     // etcd
+    std::uint64_t etcd_members = 0;  // member dirs or sets of loose files checked
     std::uint64_t wal_segments = 0;
     std::uint64_t snap_files = 0;
     std::uint64_t wal_records = 0;
     std::uint64_t wal_bytes = 0;  // bytes of frames read
     std::uint64_t entries = 0;
+    // Of the last member checked (summaries show them only for one member).
     std::optional<std::uint64_t> first_index;
     std::optional<std::uint64_t> last_index;
     std::optional<std::uint64_t> commit;  // the last HardState's

@@ -69,6 +69,9 @@ public:
         : m_r(r), m_segments(std::move(segments)), m_snaps(std::move(snaps)) {}
 
     void run() {
+        ++m_r.stats.etcd_members;
+        m_r.stats.first_index.reset();
+        m_r.stats.last_index.reset();
         check_names();
         walk();
         check_hard_state();
@@ -336,7 +339,9 @@ private:
         const std::uint64_t commit = m_hard_state ? m_hard_state->commit : 0;
         std::optional<std::pair<std::uint64_t, std::uint64_t>> start;  // term, index
         for (auto it = m_good_snaps.rbegin(); it != m_good_snaps.rend() && !start; ++it) {
-            const auto& [term, index, path] = *it;
+            // Named copies: clang 14 cannot capture structured bindings.
+            const std::uint64_t term = std::get<0>(*it), index = std::get<1>(*it);
+            const fs::path& path = std::get<2>(*it);
             const bool in_wal = std::any_of(m_snapshot_records.begin(), m_snapshot_records.end(),
                                             [&](const auto& p) { return p.first == index && p.second == term; });
             if (in_wal && index <= commit) {

@@ -32,10 +32,14 @@ public:
         if (s.wal_segments || s.snap_files) {
             std::string e = fmt::format("etcd: {} WAL segment{} ({} records, {} entries", s.wal_segments,
                                         s.wal_segments == 1 ? "" : "s", s.wal_records, s.entries);
-            if (s.first_index) e += fmt::format(", index {}..{}", *s.first_index, *s.last_index);
-            if (s.commit) e += fmt::format(", commit {}", *s.commit);
+            if (s.etcd_members > 1) {
+                e = fmt::format("etcd: {} members, ", s.etcd_members) + e.substr(6);
+            } else {
+                if (s.first_index) e += fmt::format(", index {}..{}", *s.first_index, *s.last_index);
+                if (s.commit) e += fmt::format(", commit {}", *s.commit);
+            }
             e += fmt::format("), {} intact .snap file{}", s.snap_files, s.snap_files == 1 ? "" : "s");
-            if (s.etcd_snap) e += fmt::format("; etcd would start from {}", escape_text(s.etcd_snap->filename().string()));
+            if (s.etcd_snap && s.etcd_members <= 1) e += fmt::format("; etcd would start from {}", escape_text(s.etcd_snap->filename().string()));
             m_out << e << '\n';
             if (s.logs == 0 && s.snapshots == 0) return tally(r);
         }

@@ -1,0 +1,189 @@
+#include "libformat/etcd/raft_sync.h"
+
+#include "libformat/common/error.h"
+#include "libformat/common/mapped_file.h"
+#include "libformat/etcd/raft_records.h"
+#include "libformat/etcd/wal_log.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace zabra::etcd {
+
+std::optional<std::uint64_t> RaftLog::term_at(std::uint64_t i) const {
+    if (i == snapshot_index && i != 0 && (terms.empty() || i < first_index)) return snapshot_term;
+    if (terms.empty() || i < first_index || i > last_index()) return i == 0 ? std::optional<std::uint64_t>(0) : std::nullopt;
+    return terms[i - first_index];
+}
+
+RaftLog load_raft_log(const MemberDir& member) {
+    RaftLog log;
+    WalLogReader reader(member.segments);
+    WalLogRecord rec;
+    while (reader.next(rec)) {
+        const WalFrame& f = rec.frame;
+        try {
+            if (f.type == 1 && log.node_id == 0) log.node_id = decode_metadata(f.data, f.data_offset).node_id;
+            if (f.type == 3) {
+                const HardState h = decode_hard_state(f.data, f.data_offset);
+                log.commit = h.commit;
+                log.hard_term = h.term;
+            }
+            if (f.type != 2) continue;
+            const Entry e = decode_entry(f.data, f.data_offset);
+            if (log.terms.empty() || e.index < log.first_index || e.index > log.last_index() + 1) {
+                if (!log.terms.empty() && e.index > log.last_index() + 1) {
+                    log.problems.push_back(fmt::format("entries {}..{} are missing", log.last_index() + 1, e.index - 1));
+                }
+                log.terms.clear();
+                log.entry_bytes.clear();
+                log.first_index = e.index;
+            } else {
+                const std::size_t keep = static_cast<std::size_t>(e.index - log.first_index);
+                log.terms.resize(keep);  // a later write of an index replaces the tail from there
+                log.entry_bytes.resize(keep);
+            }
+            log.terms.push_back(e.term);
+            log.entry_bytes.push_back(e.data.size());
+        } catch (const FormatError& e) {
+            log.problems.push_back(fmt::format("{} @{}: {}", member.segments[rec.segment].path.filename().string(),
+                                               f.offset, e.what()));
+        }
+    }
+    for (const auto& se : reader.ends()) {
+        if (se.open_error) log.problems.push_back(*se.open_error);
+        if (se.end.kind == WalEndKind::Damaged) {
+            log.problems.push_back(fmt::format("{} @{}: {}", member.segments[se.segment].path.filename().string(),
+                                               se.end.offset, se.end.detail));
+        }
+    }
+    // The newest intact .snap at or below the commit index: where etcd restarts from.
+    for (auto it = member.snaps.rbegin(); it != member.snaps.rend(); ++it) {
+        try {
+            MappedFile m(it->path);
+            const SnapFile s = decode_snap_file(m.bytes());
+            if (!s.crc_ok() || s.index > log.commit) continue;
+            log.snapshot_index = s.index;
+            log.snapshot_term = s.term;
+            break;
+        } catch (const std::exception&) {
+        }
+    }
+    return log;
+}
+
+const char* raft_sync_kind_name(RaftSyncKind k) {
+    switch (k) {
+    case RaftSyncKind::UpToDate: return "UP_TO_DATE";
+    case RaftSyncKind::Append: return "APPEND";
+    case RaftSyncKind::Truncate: return "TRUNCATE";
+    case RaftSyncKind::TruncateAndAppend: return "TRUNCATE+APPEND";
+    case RaftSyncKind::Snapshot: return "SNAPSHOT";
+    }
+    return "?";
+}
+
+RaftSyncPlan plan_raft_sync(const RaftLog& leader, const RaftLog& follower, std::uint64_t catch_up_entries) {
+    RaftSyncPlan p;
+    const std::uint64_t leader_last = leader.last_index();
+    const std::uint64_t follower_last = follower.last_index();
+    // A running etcd compacts its raft log to snapshot - catch-up entries; and
+    // it cannot send what its WAL no longer holds either.
+    std::uint64_t first = leader.snapshot_index > catch_up_entries ? leader.snapshot_index - catch_up_entries + 1 : 1;
+    if (!leader.terms.empty()) first = std::max(first, leader.first_index);
+    p.leader_first_available = first;
+
+    // The match: the highest index both hold with the same term. Raft finds it
+    // by probing backwards from the follower's last index; the logs agree
+    // below it (log matching), so a backward scan stops at the first hit.
+    std::uint64_t match = 0;
+    bool found = false;
+    for (std::uint64_t i = std::min(leader_last, follower_last);; --i) {
+        const auto lt = leader.term_at(i);
+        const auto ft = follower.term_at(i);
+        if (lt && ft && *lt == *ft) {
+            match = i;
+            p.match_term = *lt;
+            found = true;
+            break;
+        }
+        if (i == 0 || (!lt && i < first) || (!ft && i < follower.first_index && i != follower.snapshot_index)) break;
+    }
+    p.match_index = match;
+    if (follower_last > match) {
+        p.drop_first = match + 1;
+        p.drop_last = follower_last;
+    }
+    if (follower.commit > match && found) {
+        p.warnings.push_back(fmt::format(
+            "the follower has committed up to {}, past the match at {}: the logs disagree on committed entries, "
+            "which raft forbids (a restored or mixed data dir?); etcd will panic", follower.commit, match));
+    }
+    if (follower.commit > leader_last) {
+        p.warnings.push_back(fmt::format(
+            "the follower's commit index {} is past the leader's last index {}: this leader lost entries the "
+            "cluster committed", follower.commit, leader_last));
+    }
+    if (!found || match + 1 < first) {
+        p.kind = RaftSyncKind::Snapshot;
+        p.snapshot_index = leader.snapshot_index;
+        p.snapshot_term = leader.snapshot_term;
+        p.rule = found ? "compacted" : "no-common-entry";
+        if (leader_last > leader.snapshot_index) {
+            p.append_first = leader.snapshot_index + 1;
+            p.append_last = leader_last;
+            for (std::uint64_t i = *p.append_first; i <= leader_last; ++i) {
+                if (i >= leader.first_index && !leader.terms.empty()) p.append_bytes += leader.entry_bytes[i - leader.first_index];
+            }
+        }
+        p.reason = found ? fmt::format("the follower matches the leader up to index {}, but the leader keeps entries "
+                                       "only from {} (snapshot {} minus {} catch-up entries): it sends its snapshot "
+                                       "at {} (term {}), then the entries after it",
+                                       match, first, leader.snapshot_index, catch_up_entries, leader.snapshot_index,
+                                       leader.snapshot_term)
+                         : fmt::format("the logs share no entry the leader still has (it keeps entries from {}): it "
+                                       "sends its snapshot at {} (term {})",
+                                       first, leader.snapshot_index, leader.snapshot_term);
+        if (p.drop_first) p.reason += fmt::format("; the follower's entries {}..{} are replaced", *p.drop_first, *p.drop_last);
+        return p;
+    }
+    if (leader_last > match) {
+        p.append_first = match + 1;
+        p.append_last = leader_last;
+        for (std::uint64_t i = match + 1; i <= leader_last; ++i) p.append_bytes += leader.entry_bytes[i - leader.first_index];
+    }
+    const bool drops = p.drop_first.has_value();
+    const bool appends = p.append_first.has_value();
+    p.kind = drops && appends ? RaftSyncKind::TruncateAndAppend
+             : drops          ? RaftSyncKind::Truncate
+             : appends        ? RaftSyncKind::Append
+                              : RaftSyncKind::UpToDate;
+    switch (p.kind) {
+    case RaftSyncKind::UpToDate:
+        p.rule = "same-log";
+        p.reason = fmt::format("both logs end at index {} term {}", match, p.match_term);
+        break;
+    case RaftSyncKind::Append:
+        p.rule = "behind";
+        p.reason = fmt::format("the follower's log is a prefix of the leader's (match at {}, term {}): the leader "
+                               "appends {}..{}", match, p.match_term, *p.append_first, *p.append_last);
+        break;
+    case RaftSyncKind::Truncate:
+        p.rule = "follower-longer";
+        p.reason = fmt::format("the logs agree up to {} (term {}); the follower's entries {}..{} are not the "
+                               "leader's and are dropped when the leader writes there",
+                               match, p.match_term, *p.drop_first, *p.drop_last);
+        break;
+    case RaftSyncKind::TruncateAndAppend:
+        p.rule = "conflict";
+        p.reason = fmt::format("the logs agree up to {} (term {}); the follower's entries {}..{} conflict (terms "
+                               "differ) and are truncated, then the leader appends {}..{}",
+                               match, p.match_term, *p.drop_first, *p.drop_last, *p.append_first, *p.append_last);
+        break;
+    case RaftSyncKind::Snapshot: break;
+    }
+    return p;
+}
+
+}  // namespace zabra::etcd
