@@ -15,8 +15,8 @@
 _zabra_commands='dump verify stats diff pack plan'
 _zabra_global_opts='-h --help -V --version'
 
-_zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --from --to --epoch --session --path --type -F --follow --max-record'
-_zabra_args_dump='-f --format --data --data-cap -n --limit --from --to --epoch --session --path --type --max-record'
+_zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --from --to --epoch --session --path --type -F --follow --max-record --start-index --end-index --term --entry-type --show-secrets'
+_zabra_args_dump='-f --format --data --data-cap -n --limit --from --to --epoch --session --path --type --max-record --start-index --end-index --term --entry-type'
 
 _zabra_opts_diff='-h --help --json --ignore-ephemerals'
 _zabra_args_diff=''
@@ -24,8 +24,8 @@ _zabra_args_diff=''
 _zabra_opts_pack='-h --help -o --output -l --level --force'
 _zabra_args_pack='-o --output -l --level'
 
-_zabra_opts_plan='-h --help --leader --learner --peer-zxid --leader-state --commit-log-count --snapshot-size-factor --force-snap-sync --json'
-_zabra_args_plan='--leader --learner --peer-zxid --leader-state --commit-log-count --snapshot-size-factor'
+_zabra_opts_plan='-h --help --leader --learner --follower --catch-up-entries --peer-zxid --leader-state --commit-log-count --snapshot-size-factor --force-snap-sync --json'
+_zabra_args_plan='--leader --learner --follower --catch-up-entries --peer-zxid --leader-state --commit-log-count --snapshot-size-factor'
 
 _zabra_opts_stats='-h --help -d --depth --top --json --logs --snapshot'
 _zabra_args_stats='-d --depth --top'
@@ -40,6 +40,7 @@ _zabra_values()
         'dump -f' | 'dump --format') echo 'text json zk' ;;
         'dump --data') echo 'text hex none full' ;;
         'dump --type') echo 'createSession closeSession create create2 createContainer createTTL delete deleteContainer setData setACL reconfig check multi error' ;;
+        'dump --entry-type') echo 'ConfigChange Normal Request InternalRaftRequest IRRRange IRRPut IRRDeleteRange IRRTxn IRRCompaction IRRLeaseGrant IRRLeaseRevoke IRRLeaseCheckpoint' ;;
         *) return 1 ;;
     esac
 }

@@ -12,7 +12,7 @@ set -l commands dump verify stats diff pack plan
 complete -c zabra -f
 
 # Subcommands and global options (only before the subcommand).
-complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Print the txns of ZooKeeper logs or the nodes of a snapshot'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Print the txns of ZooKeeper logs or the nodes of a snapshot, or etcd WAL and .snap files'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Compare two snapshots, or a data dir at two zxids, node by node'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a pack -d 'Copy a (possibly live) data dir into one small .tar.zst bundle'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a plan -d 'Predict how a ZooKeeper 3.8 leader will sync a learner'
@@ -21,7 +21,8 @@ complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a verify -d 'C
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print a summary of the commands and exit'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s V -l version -d 'Print the version and exit'
 
-# dump [OPTIONS] PATH...: PATH is a log, a snapshot or a data dir.
+# dump [OPTIONS] PATH...: PATH is a log, a snapshot or a data dir, or etcd
+# data (a data or member dir, a *.wal or a *.snap).
 set -l dump '__fish_seen_subcommand_from dump'
 complete -c zabra -n $dump -F
 complete -c zabra -n $dump -s h -l help -d 'Print a summary of the options and exit'
@@ -40,6 +41,11 @@ complete -c zabra -n $dump -l path -x -d 'Only txns and nodes under this path, o
 complete -c zabra -n $dump -l type -x -a 'createSession closeSession create create2 createContainer createTTL delete deleteContainer setData setACL reconfig check multi error' -d 'Only txns of these types'
 complete -c zabra -n $dump -s F -l follow -d 'Keep printing txns as they are appended, across log rolls'
 complete -c zabra -n $dump -l max-record -x -d 'Largest record or data length accepted, in bytes (default 2097150)'
+complete -c zabra -n $dump -l start-index -x -d 'etcd: only entries with index >= this'
+complete -c zabra -n $dump -l end-index -x -d 'etcd: only entries with index < this'
+complete -c zabra -n $dump -l term -x -d 'etcd: only entries of these raft terms (comma-separated)'
+complete -c zabra -n $dump -l entry-type -x -a 'ConfigChange Normal Request InternalRaftRequest IRRRange IRRPut IRRDeleteRange IRRTxn IRRCompaction IRRLeaseGrant IRRLeaseRevoke IRRLeaseCheckpoint' -d 'etcd: only entries of these types (etcd-dump-logs names)'
+complete -c zabra -n $dump -l show-secrets -d 'etcd: print passwords, password hashes and auth tokens'
 
 # verify [OPTIONS] PATH...: PATH is a data dir, a log or a snapshot.
 set -l verify '__fish_seen_subcommand_from verify'
@@ -80,6 +86,8 @@ set -l plan '__fish_seen_subcommand_from plan'
 complete -c zabra -n $plan -s h -l help -d 'Print a summary of the options and exit'
 complete -c zabra -n $plan -l leader -x -a '(__fish_complete_directories)' -d "The leader's data dir"
 complete -c zabra -n $plan -l learner -x -a '(__fish_complete_directories)' -d "The learner's data dir"
+complete -c zabra -n $plan -l follower -x -a '(__fish_complete_directories)' -d "etcd: the follower's data dir (same as --learner)"
+complete -c zabra -n $plan -l catch-up-entries -x -d 'etcd: entries a leader keeps before its newest snapshot (5000)'
 complete -c zabra -n $plan -l peer-zxid -x -d "The learner's zxid"
 complete -c zabra -n $plan -l leader-state -r -F -d 'What-if: the leader as a JSON file'
 complete -c zabra -n $plan -l commit-log-count -x -d 'zookeeper.commitLogCount (500)'

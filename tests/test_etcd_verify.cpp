@@ -253,6 +253,14 @@ TEST_CASE("etcd verify: raft invariants of a synthetic log") {
         REQUIRE(find(r, "wal-term-backwards"));
         CHECK(find(r, "wal-term-backwards")->index == 7);
     }
+    SUBCASE("an entry whose data etcd cannot apply") {
+        const std::string junk("\xff\xff\xff", 3);
+        enc.entry({0, 1, 6, as_bytes(junk)});
+        const VerifyReport r = verify();
+        REQUIRE(find(r, "wal-entry-undecodable"));
+        CHECK(find(r, "wal-entry-undecodable")->index == 6);
+        CHECK(find(r, "wal-entry-undecodable")->severity == Severity::Error);
+    }
     SUBCASE("metadata of another member") {
         enc.metadata({9, 2});
         const VerifyReport r = verify();

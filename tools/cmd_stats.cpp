@@ -27,7 +27,10 @@ void setup_stats(CLI::App& app, StatsOptions& o) {
         "Examples:\n"
         "  zabra stats /var/lib/zookeeper\n"
         "  zabra stats --depth 2 --top 20 --snapshot /var/lib/zookeeper\n"
-        "  zabra stats --json version-2/log.100000001 | jq '.by_type'\n");
+        "  zabra stats --json version-2/log.100000001 | jq '.by_type'\n"
+        "For etcd data (a data or member dir, or a *.wal): entries by request, term, user and key prefix\n"
+        "(--depth), records by kind, the last HardState.\n"
+        "  zabra stats /var/lib/etcd\n");
     cmd->add_option("PATH", o.paths, "Data dir, log or snapshot")->required();
     cmd->add_option("-d,--depth", o.depth, "Path depth for the per-path and per-subtree tables (1)")
         ->check(CLI::Range(0, 64))
@@ -83,6 +86,12 @@ Outcome run_stats(const StatsOptions& o, std::ostream& out, std::ostream& err) {
     };
     for (const auto& p : o.paths) {
         try {
+            if (etcd::is_etcd_path(p) && !fs::is_directory(p) && !fs::path(p).filename().string().ends_with(".wal")) {
+                err << fmt::format("zabra stats: {}: only etcd WAL segments and member dirs are summarised (zabra dump "
+                                   "prints .snap files)\n", p);
+                outcome = Outcome::BadInput;
+                continue;
+            }
             if (etcd::is_etcd_path(p)) {
                 const std::vector<etcd::SegmentFile> segments =
                     fs::is_directory(p) ? etcd::list_member_dir(p).segments

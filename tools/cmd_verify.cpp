@@ -15,18 +15,23 @@
 namespace zabra::tools {
 
 void setup_verify(CLI::App& app, VerifyCliOptions& o) {
-    auto* cmd = app.add_subcommand("verify", "Check ZooKeeper data for damage, gaps and what ZooKeeper would get wrong");
+    auto* cmd = app.add_subcommand("verify", "Check ZooKeeper or etcd data for damage, gaps and what the server would get "
+                                             "wrong");
     cmd->footer(
         "PATH is a data dir (version-2 or its parent; give both dataDir and dataLogDir when they differ), or\n"
         "single log and snapshot files. Checked: checksums and end-of-record bytes, torn tails vs damage in\n"
         "mid-file, readable records hidden after an apparent end, snapshot seals (each separately) and\n"
         "compression, zxid continuity within and across logs, missing logs, header-only and all-zero logs,\n"
         "non-canonical file names ZooKeeper would still load, which snapshot ZooKeeper would load and whether\n"
-        "the logs can bring it up to date, epoch files, and the tree digest on replay.\n\n"
+        "the logs can bring it up to date, epoch files, and the tree digest on replay.\n"
+        "PATH may also be etcd data (a data or member dir, *.wal, *.snap): the CRC-32C chain across\n"
+        "segments, torn tail vs damage (etcd's rule), hidden records, index continuity and overwrites,\n"
+        "HardState commit vs the last index, which .snap etcd would start from, leftover files.\n\n"
         "Exit status is a bitmask: 0 clean, 1 warnings, 4 errors, 8 an input could not be read; 2 usage error.\n\n"
         "Examples:\n"
         "  zabra verify /var/lib/zookeeper\n"
-        "  zabra verify --json /data/zk /datalog/zk | jq -c 'select(.severity==\"error\")'\n");
+        "  zabra verify --json /data/zk /datalog/zk | jq -c 'select(.severity==\"error\")'\n"
+        "  zabra verify /var/lib/etcd\n");
     cmd->add_option("PATH", o.paths, "Data dir, log or snapshot")->required();
     cmd->add_flag("--json", o.json, "JSON Lines: one object per finding, then a summary");
     cmd->add_flag_callback("--no-replay", [&o] { o.replay = false; },

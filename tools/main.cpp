@@ -10,10 +10,15 @@
 //   12 TRUNC+DIFF, 13 SNAP; 2 usage error, 3 unreadable input.
 // zabra verify's status is an fsck-style bitmask:
 //   0 clean, 1 warnings, 4 errors, 8 an input could not be read (2: usage error)
+// zabra rollback and repair, fsck-style: 0 nothing to do, 1 changes made,
+//   4 a dry run with changes to make (or damage left unrepaired), 8 an
+//   operational error, 32 refused (a live server, a zxid in no log).
 #include "tools/cmd_diff.h"
 #include "tools/cmd_dump.h"
 #include "tools/cmd_pack.h"
 #include "tools/cmd_plan.h"
+#include "tools/cmd_repair.h"
+#include "tools/cmd_rollback.h"
 #include "tools/cmd_stats.h"
 #include "tools/cmd_verify.h"
 #include "tools/inputs.h"
@@ -31,7 +36,8 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     app.footer("Exit codes: 0 clean, 1 data damage found, 2 usage error, 3 unreadable input;\n"
                "verify: a bit mask (1 warnings, 4 errors, 8 unreadable); diff: 1 when the trees differ;\n"
-               "plan: 0 EMPTY_DIFF, 10 DIFF, 11 TRUNC, 12 TRUNC+DIFF, 13 SNAP.\n"
+               "plan: 0 EMPTY_DIFF, 10 DIFF, 11 TRUNC, 12 TRUNC+DIFF, 13 SNAP;\n"
+               "rollback, repair: 0 nothing to do, 1 done, 4 dry run with changes, 8 error, 32 refused.\n"
                "Run 'zabra COMMAND --help' for a command's options; 'man zabra-COMMAND' for details.");
     DumpOptions dump;
     setup_dump(app, dump);
@@ -45,6 +51,10 @@ int main(int argc, char** argv) {
     setup_pack(app, pack);
     PlanOptions plan;
     setup_plan(app, plan);
+    RollbackOptions rollback;
+    setup_rollback(app, rollback);
+    RepairOptions repair;
+    setup_repair(app, repair);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -73,6 +83,18 @@ int main(int argc, char** argv) {
         const VerifyOutcome v = run_verify(verify, std::cout, std::cerr);
         return (v.warnings ? 1 : 0) | (v.errors ? 4 : 0) | (v.unreadable ? 8 : 0);
     }
+    auto mutate_code = [](MutateOutcome m) {
+        switch (m) {
+        case MutateOutcome::NothingToDo: return 0;
+        case MutateOutcome::Applied: return 1;
+        case MutateOutcome::ChangesNeeded: return 4;
+        case MutateOutcome::OperationalError: return 8;
+        case MutateOutcome::Refused: return 32;
+        }
+        return 8;
+    };
+    if (app.got_subcommand("rollback")) return mutate_code(run_rollback(rollback, std::cout, std::cerr));
+    if (app.got_subcommand("repair")) return mutate_code(run_repair(repair, std::cout, std::cerr));
     if (app.got_subcommand("plan")) {
         const PlanOutcome p = run_plan(plan, std::cout, std::cerr);
         if (!p.kind) return 3;

@@ -9,4 +9,13 @@ enum class Outcome {
     BadInput,    // an input could not be opened or is not ZooKeeper data
 };
 
+// What rollback and repair did (fsck-style exit bits in tools/main.cpp).
+enum class MutateOutcome {
+    NothingToDo,       // already as asked, or undone
+    Applied,           // changes made (a backup and a journal kept)
+    ChangesNeeded,     // a dry run with changes to make, or damage left unrepaired
+    OperationalError,  // I/O failure, unreadable input, a journal that does not match
+    Refused,           // a live server, a zxid not in the logs, an unsafe request
+};
+
 }  // namespace zabra::tools

@@ -83,7 +83,7 @@ bool is_etcd_path(const fs::path& path) {
     if (is_dir(path)) {
         if (is_dir(path / "member" / "wal") || is_dir(path / "member" / "snap")) return true;
         if (is_dir(path / "wal") && path.filename() == "member") return true;
-        if (path.filename() == "wal" || path.filename() == "snap") {
+        {  // a wal dir (any name, as --wal-dir allows) or a snap dir
             std::error_code ec;
             for (const auto& e : fs::directory_iterator(path, ec)) {
                 const std::string n = e.path().filename().string();

@@ -3,6 +3,7 @@
 #include "libformat/common/error.h"
 #include "libformat/common/mapped_file.h"
 #include "libformat/etcd/raft_records.h"
+#include "libformat/etcd/request.h"
 #include "libformat/etcd/wal_log.h"
 
 #include <fmt/format.h>
@@ -72,6 +73,8 @@ public:
         ++m_r.stats.etcd_members;
         m_r.stats.first_index.reset();
         m_r.stats.last_index.reset();
+        m_r.stats.commit.reset();
+        m_r.stats.etcd_snap.reset();
         check_names();
         walk();
         check_hard_state();
@@ -155,6 +158,20 @@ private:
         append(e);
     }
 
+    // etcd panics applying an entry that is neither an InternalRaftRequest
+    // nor a v2 Request (nor a conf change of its type).
+    void check_payload(const WalLogRecord& rec, const Entry& e) {
+        if (e.data.empty() && e.type == 0) return;
+        const RequestSummary s = summarize_entry(e.type, e.data);
+        if (s.kind != PayloadKind::Unknown || !under_cap("wal-entry-undecodable")) return;
+        Finding& f = add(Severity::Error, "wal-entry-undecodable", m_segments[rec.segment].path,
+                         fmt::format("entry {} ({}) has a crc that matches but data etcd cannot apply: {}", e.index,
+                                     entry_type_name(e.type), s.error),
+                         "replace this member: etcd panics when it applies this entry");
+        at_frame(f, rec.frame).index = e.index;
+        f.term = e.term;
+    }
+
     void append(const Entry& e) {
         m_last = e.index;
         m_last_term = e.term;
@@ -187,7 +204,12 @@ private:
                     }
                     break;
                 }
-                case 2: on_entry(rec, decode_entry(fr.data, fr.data_offset)); break;
+                case 2: {
+                    const Entry e = decode_entry(fr.data, fr.data_offset);
+                    on_entry(rec, e);
+                    check_payload(rec, e);
+                    break;
+                }
                 case 3: {
                     const HardState h = decode_hard_state(fr.data, fr.data_offset);
                     if (h.commit < m_commit) {

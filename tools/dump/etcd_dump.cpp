@@ -40,7 +40,7 @@ public:
         reader.on_segment_end = [this, &reader](const etcd::SegmentEnd& se) {
             const std::string file = reader.segments()[se.segment].path.string();
             if (se.open_error) {
-                m_p->snap_file_error(file, *se.open_error);
+                m_p->segment_error(file, *se.open_error);
                 m_outcome = Outcome::BadInput;
                 return;
             }
@@ -103,6 +103,8 @@ private:
                 const etcd::RequestSummary s = etcd::summarize_entry(e.type, e.data, {m_o.show_secrets});
                 if (!wanted(e, s)) return;
                 m_p->entry(file, f, e, s);
+                // etcd cannot apply an entry that is neither an InternalRaftRequest nor a v2 Request.
+                if (s.kind == etcd::PayloadKind::Unknown) m_outcome = worse(Outcome::DataDamage);
                 break;
             }
             case 3:

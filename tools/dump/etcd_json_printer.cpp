@@ -50,6 +50,9 @@ public:
                              json_string(file), end.offset, end.records, kind, etcd::wal_end_cause_name(end.cause),
                              json_string(end.detail), end.nonzero_bytes_after);
     }
+    void segment_error(const std::string& file, const std::string& why) override {
+        m_out << fmt::format("{{\"record\":\"segment_error\",\"file\":{},\"error\":{}}}\n", json_string(file), json_string(why));
+    }
     void snap_file(const std::string& file, const etcd::SnapFile& s) override {
         m_out << fmt::format("{{\"record\":\"snap_file\",\"file\":{},\"index\":{},\"term\":{},\"conf_state\":{},"
                              "\"data_len\":{},\"crc\":\"{:#010x}\",\"crc_ok\":{}}}\n",
@@ -110,6 +113,7 @@ private:
                     if (g.name != f.name) continue;
                     out += first ? "" : ",";
                     first = false;
+                    // One array, so one style: escaped text (arrays of URLs in practice).
                     out += json_string(g.bytes);
                 }
                 out += ']';

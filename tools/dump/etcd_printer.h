@@ -27,6 +27,7 @@ public:
     // A frame whose crc is fine but whose payload does not decode, or of an unknown type.
     virtual void undecodable(const std::string& file, const etcd::WalFrame& f, const std::string& why) = 0;
     virtual void end_segment(const std::string& file, const etcd::WalEnd& end) = 0;
+    virtual void segment_error(const std::string& file, const std::string& why) = 0;  // could not be read at all
 
     virtual void snap_file(const std::string& file, const etcd::SnapFile& s) = 0;
     virtual void snap_file_error(const std::string& file, const std::string& why) = 0;

@@ -48,6 +48,9 @@ public:
                              end.nonzero_bytes_after ? fmt::format("; {} non-zero bytes follow", end.nonzero_bytes_after)
                                                      : std::string());
     }
+    void segment_error(const std::string& file, const std::string& why) override {
+        m_out << fmt::format("# wal segment {}: UNREADABLE: {}\n", escape_text(file), escape_text(why, false));
+    }
     void snap_file(const std::string& file, const etcd::SnapFile& s) override {
         m_out << fmt::format("# snap {}\nsnapshot index={} term={} {} data={} bytes crc={:#010x}{}\n", escape_text(file),
                              s.index, s.term, conf_state(s.conf_state), s.data.size(), s.crc,
@@ -95,7 +98,8 @@ private:
         for (const auto& f : s.fields) {
             using K = etcd::SummaryField::Kind;
             if (f.kind == K::Bool) {
-                if (f.u) out += " " + f.name;
+                // Flags are given only when set, except the few that mean something when false.
+                out += f.u ? " " + f.name : " " + f.name + "=false";
                 continue;
             }
             out += ' ';

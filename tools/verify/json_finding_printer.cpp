@@ -39,11 +39,15 @@ public:
 private:
     static std::string etcd(const VerifyStats& s) {
         if (s.wal_segments == 0 && s.snap_files == 0) return "";
-        return fmt::format(",\"wal_segments\":{},\"wal_records\":{},\"wal_bytes\":{},\"entries\":{},\"first_index\":{},"
+        return fmt::format(",\"etcd_members\":{},\"wal_segments\":{},\"wal_records\":{},\"wal_bytes\":{},\"entries\":{},\"first_index\":{},"
                            "\"last_index\":{},\"commit\":{},\"snap_files\":{},\"etcd_snap\":{}",
-                           s.wal_segments, s.wal_records, s.wal_bytes, s.entries, opt_number(s.first_index),
-                           opt_number(s.last_index), opt_number(s.commit), s.snap_files,
-                           s.etcd_snap ? json_string(s.etcd_snap->string()) : "null");
+                           s.etcd_members, s.wal_segments, s.wal_records, s.wal_bytes, s.entries, one(s, s.first_index),
+                           one(s, s.last_index), one(s, s.commit), s.snap_files,
+                           s.etcd_snap && s.etcd_members <= 1 ? json_string(s.etcd_snap->string()) : "null");
+    }
+    // Per-member values are given only when one member was checked.
+    static std::string one(const VerifyStats& s, const std::optional<std::uint64_t>& v) {
+        return s.etcd_members <= 1 ? opt_number(v) : "null";
     }
 
     std::ostream& m_out;

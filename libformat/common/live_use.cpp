@@ -1,0 +1,79 @@
+#include "libformat/common/live_use.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include <cerrno>
+#include <fstream>
+#include <set>
+
+namespace zabra {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string comm_of(const std::string& pid) {
+    std::ifstream in("/proc/" + pid + "/comm");
+    std::string c;
+    std::getline(in, c);
+    return c.empty() ? "?" : c;
+}
+
+bool under(const fs::path& p, const fs::path& root) {
+    const std::string a = p.string(), b = root.string();
+    return a.size() > b.size() && a.compare(0, b.size(), b) == 0 && a[b.size()] == '/';
+}
+
+}  // namespace
+
+std::vector<std::string> live_users(const fs::path& dir) {
+    std::vector<std::string> out;
+    std::error_code ec;
+    const fs::path root = fs::weakly_canonical(dir, ec);
+    const std::string self = std::to_string(::getpid());
+    std::set<std::string> seen;
+    for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+        const std::string pid = proc.path().filename().string();
+        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid == self) continue;
+        std::error_code fec;
+        for (const auto& fd : fs::directory_iterator(proc.path() / "fd", fec)) {
+            std::error_code lec;
+            const fs::path target = fs::read_symlink(fd.path(), lec);
+            if (lec || !under(target, root)) continue;
+            if (seen.insert(pid).second) {
+                out.push_back(fmt::format("process {} ({}) has {} open", pid, comm_of(pid), target.string()));
+            }
+        }
+    }
+    // zkServer.sh writes the server's pid into dataDir.
+    for (const fs::path& pidfile : {root / "zookeeper_server.pid", root.parent_path() / "zookeeper_server.pid"}) {
+        std::ifstream in(pidfile);
+        long pid = 0;
+        if (in >> pid && pid > 0 && (::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM)) {
+            out.push_back(fmt::format("{} names process {}, which is running", pidfile.string(), pid));
+        }
+    }
+    // etcd locks every WAL segment it holds (flock, or an OFD lock).
+    for (const fs::path& wal : {root / "member" / "wal", root / "wal", root}) {
+        for (const auto& e : fs::directory_iterator(wal, ec)) {
+            if (e.path().extension() != ".wal") continue;
+            const int fd = ::open(e.path().c_str(), O_RDONLY | O_CLOEXEC);
+            if (fd < 0) continue;
+            struct flock probe {};
+            probe.l_type = F_WRLCK;
+            probe.l_whence = SEEK_SET;
+            const bool ofd_locked = ::fcntl(fd, F_OFD_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
+            const bool flocked = ::flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+            ::close(fd);
+            if (ofd_locked || flocked) out.push_back(fmt::format("{} is locked (etcd holds its WAL locked)", e.path().string()));
+        }
+    }
+    return out;
+}
+
+}  // namespace zabra

@@ -1,0 +1,166 @@
+#include "libformat/zab/rollback.h"
+
+#include "libformat/common/error.h"
+#include "libformat/common/mapped_file.h"
+#include "libformat/zab/data_dir.h"
+#include "libformat/zab/txn_codec.h"
+#include "libformat/zab/txnlog_reader.h"
+
+#include <fmt/format.h>
+
+namespace zabra::zab {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
+
+std::int64_t zxid_of(const TxnLogRecord& r) {
+    // TxnHeader: clientId (8), cxid (4), zxid (8).
+    if (r.payload.size() < 20) throw FormatError("txn header too short", r.offset);
+    return static_cast<std::int64_t>(load_be64(r.payload.data() + 12));
+}
+
+}  // namespace
+
+RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
+    const DataDir d = list_data_dir(dir);
+    RollbackPlan p;
+    p.target = target;
+    p.plan.command = "rollback";
+    p.plan.target = hex(target);
+    std::optional<std::int64_t> lower;
+    std::optional<std::size_t> holder;
+    for (std::size_t i = 0; i < d.logs.size() && !holder; ++i) {
+        MappedFile m(d.logs[i].path);
+        TxnLogReader reader(m.bytes());
+        TxnLogRecord rec;
+        std::uint64_t removed = 0;
+        std::optional<std::int64_t> first_after, last_after;
+        bool found = false;
+        std::uint64_t cut = 0;
+        while (reader.next(rec)) {
+            const std::int64_t z = zxid_of(rec);
+            if (found) {
+                ++removed;
+                if (!first_after) first_after = z;
+                last_after = z;
+                continue;
+            }
+            if (z == target) {
+                found = true;
+                cut = rec.offset + rec.size();
+            } else if (z < target && (!lower || z > *lower)) {
+                lower = z;
+            }
+        }
+        const LogEnd end = reader.end();
+        if (!found) {
+            if (end.kind == LogEndKind::Damaged && i + 1 < d.logs.size() && d.logs[i + 1].name.zxid <= target) continue;
+            if (end.kind == LogEndKind::Damaged) {
+                throw RollbackRefused(fmt::format("{} is damaged at offset {} (after zxid {}), before {}: {}; run zabra "
+                                                  "verify and zabra repair first",
+                                                  d.logs[i].path.string(), end.offset, lower ? hex(*lower) : "none",
+                                                  hex(target), end.detail),
+                                      lower);
+            }
+            continue;
+        }
+        holder = i;
+        if (m.size() != cut) {
+            p.plan.steps.push_back({FileStep::Kind::Cut, d.logs[i].path, cut,
+                                    removed ? fmt::format("{} txns {}..{} and the preallocated tail", removed,
+                                                          hex(*first_after), hex(*last_after))
+                                            : "the preallocated tail (no txns)"});
+        }
+        p.txns_removed += removed;
+        if (first_after) p.first_removed = first_after;
+        if (last_after) p.last_removed = last_after;
+    }
+    if (!holder) {
+        throw RollbackRefused(fmt::format("zxid {} is in no log of {}{}", hex(target), d.version2.string(),
+                                          lower ? fmt::format("; the nearest lower one is {}", hex(*lower)) : ""),
+                              lower);
+    }
+    for (std::size_t i = *holder + 1; i < d.logs.size(); ++i) {
+        std::uint64_t n = 0;
+        std::optional<std::int64_t> first, last;
+        try {
+            MappedFile m(d.logs[i].path);
+            TxnLogReader reader(m.bytes());
+            TxnLogRecord rec;
+            while (reader.next(rec)) {
+                const std::int64_t z = zxid_of(rec);
+                ++n;
+                if (!first) first = z;
+                last = z;
+            }
+        } catch (const std::exception&) {
+        }
+        p.txns_removed += n;
+        if (first && !p.first_removed) p.first_removed = first;
+        if (last) p.last_removed = last;
+        p.plan.steps.push_back({FileStep::Kind::MoveAside, d.logs[i].path, 0,
+                                n ? fmt::format("{} txns {}..{}", n, hex(*first), hex(*last)) : "no txns"});
+    }
+    for (const DataFile& s : d.snapshots) {
+        if (s.name.zxid > target) {
+            p.plan.steps.push_back({FileStep::Kind::MoveAside, s.path, 0,
+                                    fmt::format("a snapshot of zxid {}, after the target: ZooKeeper would load it and "
+                                                "bring the removed txns back", hex(s.name.zxid))});
+        }
+    }
+    if (d.current_epoch && *d.current_epoch > zxid_epoch(target)) {
+        p.notes.push_back(fmt::format("currentEpoch ({}) stays above the target's epoch ({}): epochs never go back",
+                                      *d.current_epoch, zxid_epoch(target)));
+    }
+    return p;
+}
+
+RepairPlan plan_repair(const fs::path& dir) {
+    const DataDir d = list_data_dir(dir);
+    RepairPlan p;
+    p.plan.command = "repair";
+    p.plan.target = d.version2.string();
+    for (std::size_t i = 0; i < d.logs.size(); ++i) {
+        const DataFile& f = d.logs[i];
+        const bool newest = i + 1 == d.logs.size();
+        MappedFile m(f.path);
+        TxnLogReader reader(m.bytes());
+        TxnLogRecord rec;
+        std::optional<std::int64_t> last;
+        while (reader.next(rec)) {
+            try {
+                last = zxid_of(rec);
+            } catch (const FormatError&) {
+            }
+        }
+        const LogEnd& end = reader.end();
+        const bool headerless = reader.header_status() != HeaderStatus::Ok;
+        if (end.kind == LogEndKind::Clean && !(newest && end.records == 0)) continue;
+        if (newest && end.records == 0 && (headerless ? all_zero(m.bytes()) : end.kind == LogEndKind::Clean)) {
+            p.plan.steps.push_back({FileStep::Kind::MoveAside, f.path, 0,
+                                    headerless ? (m.size() ? "all zeros: a log whose creation a crash cut short"
+                                                           : "0 bytes: ZooKeeper 3.5-3.9.2 cannot start on it")
+                                               : "a header and no txns"});
+            continue;
+        }
+        if (end.kind == LogEndKind::TornTail) {
+            p.plan.steps.push_back({FileStep::Kind::Cut, f.path, end.offset,
+                                    fmt::format("a torn last record after zxid {} ({})", last ? hex(*last) : "none",
+                                                end.detail)});
+            continue;
+        }
+        p.unrepairable.push_back(fmt::format(
+            "{}: damaged at offset {} after {} records (last zxid {}): {}; {} non-zero bytes follow{}{}; cutting "
+            "here would lose them: resync this server from the quorum instead (stop it, move its data dir aside, "
+            "let the leader send a SNAP), and never restamp the checksum",
+            f.path.string(), end.offset, end.records, last ? hex(*last) : "none", end.detail, end.nonzero_bytes_after,
+            end.resume_offset ? fmt::format(", readable records resume at offset {}", *end.resume_offset) : "",
+            newest ? "" : fmt::format(", and {} later log file(s)", d.logs.size() - i - 1)));
+    }
+    return p;
+}
+
+}  // namespace zabra::zab

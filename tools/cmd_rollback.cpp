@@ -1,0 +1,128 @@
+#include "tools/cmd_rollback.h"
+
+#include "libformat/common/file_plan.h"
+#include "libformat/zab/data_dir.h"
+#include "libformat/zab/rollback.h"
+#include "tools/dump/txn_filter.h"
+#include "tools/mutate/guard.h"
+#include "tools/mutate/plan_output.h"
+
+#include <fmt/format.h>
+
+#include <iostream>
+
+namespace zabra::tools {
+
+namespace fs = std::filesystem;
+
+void setup_rollback(CLI::App& app, RollbackOptions& o) {
+    auto* cmd = app.add_subcommand("rollback", "Cut a stopped ZooKeeper server's data back to a zxid, with a backup "
+                                               "of every byte removed (dry run unless --yes)");
+    cmd->footer(
+        "The log holding ZXID is cut right after its record (as ZooKeeper's TRUNC does), later logs and the\n"
+        "snapshots named after a later zxid are moved aside (ZooKeeper's TRUNC leaves those snapshots, and\n"
+        "a restart loads them: ZOOKEEPER-4837). Without --yes only the plan is printed. With --yes every\n"
+        "file touched is first copied (or moved) to DIR/zabra-backup-<time>-rollback/ with a journal; a run\n"
+        "a crash interrupted is finished by the next one; --undo puts every byte back.\n"
+        "A data dir in use by a live server (open files under it, a live zookeeper_server.pid, etcd's WAL\n"
+        "locks) is refused unless --force.\n\n"
+        "Exit status: 0 nothing to do (or undone), 1 done, 4 dry run with changes to make,\n"
+        "8 operational error, 32 refused (a live server; ZXID in no log); 2 usage error.\n\n"
+        "Examples:\n"
+        "  zabra rollback /var/lib/zookeeper --to 0x500000a3\n"
+        "  zabra rollback /var/lib/zookeeper --to 5:0xa3 --yes\n"
+        "  zabra rollback --undo /var/lib/zookeeper/zabra-backup-20261126T120000Z-rollback\n");
+    cmd->add_option("DIR", o.dir, "The server's data dir (dataDir or its version-2)");
+    cmd->add_option("--to", o.to, "The last zxid to keep (0x hex, decimal, or epoch:counter)")->option_text("ZXID");
+    cmd->add_option("--undo", o.undo, "Restore what a rollback backed up in BACKUP_DIR, byte for byte")
+        ->option_text("BACKUP_DIR");
+    cmd->add_flag("-y,--yes", o.yes, "Apply the plan (the default is a dry run)");
+    cmd->add_flag("--force", o.force, "Go on although a server seems to be using the dir");
+    cmd->add_flag("--json", o.json, "Print the plan and what was done as one JSON object");
+    cmd->parse_complete_callback([&o] {
+        if (o.undo.empty() == (o.dir.empty() || o.to.empty())) {
+            throw CLI::ValidationError("give DIR --to ZXID, or --undo BACKUP_DIR");
+        }
+    });
+}
+
+MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ostream& err) {
+    try {
+        if (!o.undo.empty()) {
+            const fs::path backup = o.undo;
+            const JournalState st = read_journal_state(backup);
+            if (st.state == "undone") {
+                out << "already undone: " << backup.string() << '\n';
+                return MutateOutcome::NothingToDo;
+            }
+            const auto live = live_signs(backup.parent_path());
+            if (!live.empty() && !o.force) {
+                for (const auto& l : live) err << "zabra rollback: live: " << l << '\n';
+                err << "zabra rollback: refusing to restore into a dir a server is using (--force overrides)\n";
+                return MutateOutcome::Refused;
+            }
+            if (!o.yes) {
+                out << fmt::format("would restore every file that {} ({} {}) changed; --yes does it\n", backup.string(),
+                                   st.command, st.target);
+                return MutateOutcome::ChangesNeeded;
+            }
+            undo_file_plan(backup);
+            out << "restored: every file is back to its original bytes (SHA-1 checked)\n";
+            return MutateOutcome::Applied;
+        }
+        const std::optional<std::int64_t> target = parse_zxid(o.to);
+        if (!target) {
+            err << "zabra rollback: --to " << o.to << ": not a zxid\n";
+            return MutateOutcome::Refused;
+        }
+        const fs::path v2 = zab::find_version2(o.dir);
+        const fs::path root = backup_root(v2);
+        PlanReport report;
+        report.live = live_signs(o.dir);
+        if (!report.live.empty() && !o.force) {
+            report.refused = "a server is using this data dir: stop it first (--force overrides)";
+            o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+            return MutateOutcome::Refused;
+        }
+        if (const auto unfinished = unfinished_journal(root)) {
+            if (!o.yes) {
+                out << fmt::format("an interrupted {} to {} is in {}: --yes finishes it\n", unfinished->command,
+                                   unfinished->target, unfinished->backup_dir.string());
+                return MutateOutcome::ChangesNeeded;
+            }
+            resume_file_plan(unfinished->backup_dir);
+            out << fmt::format("finished the interrupted {} in {}\n", unfinished->command, unfinished->backup_dir.string());
+        }
+        zab::RollbackPlan plan;
+        try {
+            plan = zab::plan_rollback(v2, *target);
+        } catch (const zab::RollbackRefused& e) {
+            report.refused = e.what();
+            o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+            return MutateOutcome::Refused;
+        }
+        report.plan = &plan.plan;
+        fill_sizes(report);
+        if (plan.txns_removed) {
+            report.notes.push_back(fmt::format("{} txns removed: 0x{:x}..0x{:x}", plan.txns_removed,
+                                               static_cast<std::uint64_t>(*plan.first_removed),
+                                               static_cast<std::uint64_t>(*plan.last_removed)));
+        }
+        report.notes.insert(report.notes.end(), plan.notes.begin(), plan.notes.end());
+        if (plan.plan.steps.empty()) {
+            o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+            return MutateOutcome::NothingToDo;
+        }
+        if (o.yes) {
+            report.backup_dir = apply_file_plan(plan.plan, root).string();
+            report.applied = true;
+        }
+        o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+        return o.yes ? MutateOutcome::Applied : MutateOutcome::ChangesNeeded;
+    } catch (const std::exception& e) {
+        err << "zabra rollback: " << e.what() << '\n';
+        return MutateOutcome::OperationalError;
+    }
+}
+
+}  // namespace zabra::tools

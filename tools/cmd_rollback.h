@@ -1,0 +1,26 @@
+// zabra rollback: cut a stopped server's data dir back to a zxid, safely;
+// and --undo.
+#pragma once
+
+#include "tools/outcome.h"
+
+#include <CLI/CLI.hpp>
+
+#include <iosfwd>
+#include <string>
+
+namespace zabra::tools {
+
+struct RollbackOptions {
+    std::string dir;
+    std::string to;    // the zxid
+    std::string undo;  // a backup dir
+    bool yes = false;
+    bool force = false;  // even if a server seems to use the dir
+    bool json = false;
+};
+
+void setup_rollback(CLI::App& app, RollbackOptions& options);
+MutateOutcome run_rollback(const RollbackOptions& options, std::ostream& out, std::ostream& err);
+
+}  // namespace zabra::tools
