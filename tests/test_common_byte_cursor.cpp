@@ -1,6 +1,10 @@
+#include "helpers.h"
+#include "libformat/common/mapped_file.h"
 #include "libformat/common/byte_cursor.h"
 
 #include <doctest/doctest.h>
+
+#include <filesystem>
 
 using zabra::ByteCursor;
 
@@ -26,4 +30,20 @@ TEST_CASE("ByteCursor refuses to read past the end and names the offset") {
         CHECK(std::string(e.what()).find("offset 101") != std::string::npos);
     }
     CHECK(c.remaining() == 2);  // a failed read consumes nothing
+}
+
+TEST_CASE("a mapped file gives its descriptor back when it goes, moved or not") {
+    auto open_fds = [] {
+        std::size_t n = 0;
+        for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) ++n;
+        return n;
+    };
+    const auto log = zabra::test::fixture_logs().front();
+    const std::size_t before = open_fds();
+    for (int i = 0; i < 100; ++i) {
+        zabra::MappedFile m(log);
+        zabra::MappedFile moved(std::move(m));
+        CHECK(moved.size() > 0);
+    }
+    CHECK(open_fds() == before);
 }

@@ -64,9 +64,10 @@ std::uint64_t MappedFile::next_hole(std::uint64_t from) const {
 }
 
 MappedFile::MappedFile(MappedFile&& other) noexcept
-    : m_path(std::move(other.m_path)), m_data(other.m_data), m_size(other.m_size) {
+    : m_path(std::move(other.m_path)), m_data(other.m_data), m_size(other.m_size), m_fd(other.m_fd) {
     other.m_data = nullptr;
     other.m_size = 0;
+    other.m_fd = -1;
 }
 
 void MappedFile::release_before(std::uint64_t offset) const {
@@ -77,6 +78,7 @@ void MappedFile::release_before(std::uint64_t offset) const {
 
 MappedFile::~MappedFile() {
     if (m_data != nullptr) ::munmap(const_cast<std::uint8_t*>(m_data), m_size);
+    if (m_fd >= 0) ::close(m_fd);  // kept open for SEEK_DATA/SEEK_HOLE
 }
 
 std::string read_file(const std::filesystem::path& path) {

@@ -1,0 +1,235 @@
+// zabra rollback and repair on copies of real ZooKeeper data: the result,
+// the backup and undo byte for byte, refusals, and a crash at every mutation
+// point of the apply step followed by a re-run.
+#include "helpers.h"
+#include "libformat/common/file_plan.h"
+#include "libformat/common/mapped_file.h"
+#include "libformat/common/safe_fs.h"
+#include "libformat/zab/data_dir.h"
+#include "libformat/zab/rollback.h"
+#include "libformat/zab/txnlog_reader.h"
+#include "libformat/zab/verify.h"
+
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include <map>
+
+#include <signal.h>
+#include <unistd.h>
+
+using namespace zabra;
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::int64_t kTarget = 0x50;  // in log.45 of the standalone fixture
+
+fs::path copy_fixture(const fs::path& into) {
+    fs::copy(test::fixtures() / "zk" / "standalone" / "data", into / "data", fs::copy_options::recursive);
+    return into / "data";
+}
+
+// name -> SHA-1 of every file in version-2
+std::map<std::string, std::string> contents(const fs::path& data) {
+    std::map<std::string, std::string> out;
+    for (const auto& e : fs::directory_iterator(data / "version-2")) out[e.path().filename().string()] = file_sha1(e.path());
+    return out;
+}
+
+std::vector<std::int64_t> zxids(const fs::path& data) {
+    std::vector<std::int64_t> out;
+    for (const auto& f : zab::list_data_dir(data).logs) {
+        MappedFile m(f.path);
+        zab::TxnLogReader r(m.bytes());
+        zab::TxnLogRecord rec;
+        while (r.next(rec)) out.push_back(static_cast<std::int64_t>(load_be64(rec.payload.data() + 12)));
+    }
+    return out;
+}
+
+fs::path only_backup(const fs::path& data) {
+    std::vector<fs::path> dirs;
+    for (const auto& e : fs::directory_iterator(data)) {
+        if (e.path().filename().string().starts_with("zabra-backup-")) dirs.push_back(e.path());
+    }
+    REQUIRE(dirs.size() == 1);
+    return dirs.front();
+}
+
+}  // namespace
+
+TEST_CASE("rollback: the data dir ends exactly at the target, as ZooKeeper's TRUNC leaves it, with newer snapshots aside") {
+    test::TempDir tmp;
+    const fs::path data = copy_fixture(tmp.path());
+    const auto before = contents(data);
+    const auto all = zxids(data);
+    const zab::RollbackPlan plan = zab::plan_rollback(data, kTarget);
+    const fs::path backup = apply_file_plan(plan.plan, data);
+    std::vector<std::int64_t> kept(all.begin(), std::find(all.begin(), all.end(), kTarget) + 1);
+    CHECK(zxids(data) == kept);
+    // Cut as FileTxnLog.truncate does: the file ends at the record, padding gone.
+    const fs::path holder = data / "version-2" / "log.45";
+    const std::string cut = test::slurp(holder);
+    zab::TxnLogReader r(as_bytes(cut));
+    zab::TxnLogRecord rec, last;
+    while (r.next(rec)) last = rec;
+    CHECK(fs::file_size(holder) == last.offset + last.size());
+    for (const auto& s : zab::list_data_dir(data).snapshots) CHECK(s.name.zxid <= kTarget);
+    const zab::VerifyReport v = zab::verify({data});
+    CHECK(v.count(Severity::Error) == 0);
+    CHECK(v.stats.last_zxid == kTarget);
+    // Nothing is lost: every original file is intact in version-2 or in the backup.
+    for (const auto& [name, sha] : before) {
+        const bool here = fs::exists(data / "version-2" / name) && file_sha1(data / "version-2" / name) == sha;
+        const bool saved = fs::exists(backup / name) && file_sha1(backup / name) == sha;
+        CHECK_MESSAGE(here != saved, name);
+    }
+    // A second run has nothing to do.
+    CHECK(zab::plan_rollback(data, kTarget).plan.steps.empty());
+    // Undo puts every byte back.
+    undo_file_plan(backup);
+    CHECK(contents(data) == before);
+    CHECK(read_journal_state(backup).state == "undone");
+}
+
+TEST_CASE("rollback: a zxid in no log is refused with the nearest lower one, and damage before the target too") {
+    test::TempDir tmp;
+    const fs::path data = copy_fixture(tmp.path());
+    try {
+        zab::plan_rollback(data, 0x10000);
+        FAIL("not refused");
+    } catch (const zab::RollbackRefused& e) {
+        CHECK(e.nearest_lower == 0xde);
+    }
+    std::string bytes = test::slurp(data / "version-2" / "log.1f");
+    bytes[200] ^= 0x11;  // a payload byte of an early record
+    test::spit(data / "version-2" / "log.1f", bytes);
+    CHECK_THROWS_AS(zab::plan_rollback(data, 0x40), zab::RollbackRefused);
+}
+
+TEST_CASE("repair: a torn tail is cut, an empty newest log moved aside, damage with data after it left alone") {
+    test::TempDir tmp;
+    const fs::path data = copy_fixture(tmp.path());
+    const fs::path newest = zab::list_data_dir(data).logs.back().path;
+    const std::string original = test::slurp(newest);
+    zab::TxnLogRecord rec, last;
+    zab::TxnLogReader r(as_bytes(original));  // from a copy: no file of the dir stays open
+    while (r.next(rec)) last = rec;
+    SUBCASE("torn tail") {
+        std::string torn = original;
+        std::fill(torn.begin() + static_cast<std::ptrdiff_t>(last.offset + 20), torn.end(), '\0');
+        test::spit(newest, torn);
+        const zab::RepairPlan p = zab::plan_repair(data);
+        REQUIRE(p.plan.steps.size() == 1);
+        CHECK(p.plan.steps[0].kind == FileStep::Kind::Cut);
+        CHECK(p.plan.steps[0].new_size == last.offset);
+        CHECK(p.unrepairable.empty());
+        apply_file_plan(p.plan, data);
+        CHECK(fs::file_size(newest) == last.offset);
+        CHECK(zab::plan_repair(data).plan.steps.empty());
+    }
+    SUBCASE("an empty newest log") {
+        const fs::path empty = data / "version-2" / "log.1000";
+        test::spit(empty, "");
+        const zab::RepairPlan p = zab::plan_repair(data);
+        REQUIRE(p.plan.steps.size() == 1);
+        CHECK(p.plan.steps[0].kind == FileStep::Kind::MoveAside);
+        CHECK(p.plan.steps[0].file == empty);
+    }
+    SUBCASE("a flipped byte mid-file: reported with what cutting would lose, nothing planned") {
+        const fs::path older = zab::list_data_dir(data).logs.front().path;
+        std::string bytes = test::slurp(older);
+        bytes[100] ^= 0x01;
+        test::spit(older, bytes);
+        const zab::RepairPlan p = zab::plan_repair(data);
+        CHECK(p.plan.steps.empty());
+        REQUIRE(p.unrepairable.size() == 1);
+        CHECK(p.unrepairable[0].find("resync this server from the quorum") != std::string::npos);
+        const test::CommandResult cli = test::run_command({ZABRA_BINARY, "repair", data.string(), "--yes"});
+        CHECK(cli.status == 4);
+        CHECK(test::slurp(older) == bytes);
+    }
+}
+
+TEST_CASE("rollback: a crash at every write, rename, truncate and fsync of the apply step, then a re-run, ends as one run does") {
+    test::TempDir ref_dir;
+    const fs::path ref = copy_fixture(ref_dir.path());
+    const auto original = contents(ref);
+    const test::CommandResult first = test::run_command({ZABRA_BINARY, "rollback", ref.string(), "--to", "0x50", "--yes"});
+    INFO(first.out);
+    REQUIRE(first.status == 1);
+    const auto expected = contents(ref);
+    int points = 0;
+    for (int n = 1; n < 500; ++n) {
+        test::TempDir tmp;
+        const fs::path data = copy_fixture(tmp.path());
+        const test::CommandResult crashed = test::run_command(
+            {"env", fmt::format("ZABRA_CRASH_AT={}", n), ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"});
+        if (crashed.status == 1) break;  // ran to the end: every point was tried
+        INFO("crash at mutation point ", n);
+        REQUIRE(crashed.status == 137);  // SIGKILL
+        ++points;
+        // Right after the crash no byte is lost: each original file is in
+        // version-2 or, whole, in the backup.
+        for (const auto& [name, sha] : original) {
+            bool found = fs::exists(data / "version-2" / name) && file_sha1(data / "version-2" / name) == sha;
+            for (const auto& e : fs::directory_iterator(data)) {
+                if (!found && e.is_directory() && fs::exists(e.path() / name)) found = file_sha1(e.path() / name) == sha;
+            }
+            CHECK_MESSAGE(found, name);
+        }
+        const test::CommandResult rerun =
+            test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"});
+        CHECK(rerun.status <= 1);
+        CHECK(contents(data) == expected);
+        CHECK(test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"}).status == 0);
+    }
+    MESSAGE("mutation points tested: ", points);
+    CHECK(points > 20);
+}
+
+TEST_CASE("rollback --undo: a crash at every point of the undo, then a re-run, restores every byte") {
+    test::TempDir ref_dir;
+    const fs::path ref = copy_fixture(ref_dir.path());
+    const auto original = contents(ref);
+    int points = 0;
+    for (int n = 1; n < 500; ++n) {
+        test::TempDir tmp;
+        const fs::path data = copy_fixture(tmp.path());
+        REQUIRE(test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"}).status == 1);
+        const fs::path backup = only_backup(data);
+        const test::CommandResult crashed = test::run_command(
+            {"env", fmt::format("ZABRA_CRASH_AT={}", n), ZABRA_BINARY, "rollback", "--undo", backup.string(), "--yes"});
+        if (crashed.status == 1) break;
+        INFO("crash at mutation point ", n);
+        REQUIRE(crashed.status == 137);
+        ++points;
+        CHECK(test::run_command({ZABRA_BINARY, "rollback", "--undo", backup.string(), "--yes"}).status <= 1);
+        CHECK(contents(data) == original);
+    }
+    MESSAGE("undo mutation points tested: ", points);
+    CHECK(points > 10);
+}
+
+TEST_CASE("rollback and repair refuse a data dir a live process has files open in, and change nothing") {
+    test::TempDir tmp;
+    const fs::path data = copy_fixture(tmp.path());
+    const auto before = contents(data);
+    const fs::path log = zab::list_data_dir(data).logs.back().path;
+    // A stand-in for a server: a process holding the newest log open.
+    const std::string holder = fmt::format("exec 3<'{}'; sleep 30", log.string());
+    FILE* p = ::popen(("bash -c \"" + holder + "\" & echo $!").c_str(), "r");
+    REQUIRE(p);
+    char pid[32] = {};
+    REQUIRE(std::fgets(pid, sizeof pid, p));
+    ::pclose(p);
+    for (int i = 0; i < 50 && test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50"}).status != 32; ++i) {
+        ::usleep(100000);  // until the holder has the file open
+    }
+    CHECK(test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"}).status == 32);
+    CHECK(test::run_command({ZABRA_BINARY, "repair", data.string(), "--yes"}).status == 32);
+    CHECK(contents(data) == before);
+    ::kill(std::stoi(pid), SIGKILL);
+}
