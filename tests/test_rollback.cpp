@@ -5,6 +5,8 @@
 #include "libformat/common/file_plan.h"
 #include "libformat/common/mapped_file.h"
 #include "libformat/common/safe_fs.h"
+#include "libformat/etcd/member_dir.h"
+#include "libformat/etcd/wal_verify.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/rollback.h"
 #include "libformat/zab/txnlog_reader.h"
@@ -232,4 +234,33 @@ TEST_CASE("rollback and repair refuse a data dir a live process has files open i
     CHECK(test::run_command({ZABRA_BINARY, "repair", data.string(), "--yes"}).status == 32);
     CHECK(contents(data) == before);
     ::kill(std::stoi(pid), SIGKILL);
+}
+
+TEST_CASE("rollback of an etcd member: refused below the commit index, else the WAL ends at the index, and undo restores it") {
+    test::TempDir tmp;
+    const fs::path e1 = test::restore_etcd_member("e1", tmp.path());
+    const fs::path wal = e1 / "member" / "wal";
+    std::map<std::string, std::string> before;
+    for (const auto& e : fs::directory_iterator(wal)) before[e.path().filename().string()] = file_sha1(e.path());
+    const test::CommandResult refused = test::run_command({ZABRA_BINARY, "rollback", e1.string(), "--to", "200", "--yes"});
+    CHECK(refused.status == 32);
+    CHECK(refused.out.find("below the commit index 234") != std::string::npos);
+    CHECK(test::run_command({ZABRA_BINARY, "rollback", e1.string(), "--to", "234"}).status == 0);  // already ends there
+    const test::CommandResult done =
+        test::run_command({ZABRA_BINARY, "rollback", e1.string(), "--to", "200", "--below-commit", "--yes"});
+    REQUIRE(done.status == 1);
+    VerifyReport r;
+    etcd::verify_member(etcd::list_member_dir(e1), r);
+    CHECK(r.stats.last_index == 200);
+    CHECK(r.count(Severity::Error) == 0);
+    CHECK(r.stats.etcd_snap->filename() == "0000000000000003-00000000000000a4.snap");  // the one at 205 went aside
+    fs::path backup;
+    for (const auto& e : fs::directory_iterator(e1)) {
+        if (e.path().filename().string().starts_with("zabra-backup-")) backup = e.path();
+    }
+    REQUIRE(!backup.empty());
+    CHECK(test::run_command({ZABRA_BINARY, "rollback", "--undo", backup.string(), "--yes"}).status == 1);
+    std::map<std::string, std::string> after;
+    for (const auto& e : fs::directory_iterator(wal)) after[e.path().filename().string()] = file_sha1(e.path());
+    CHECK(after == before);
 }

@@ -1,6 +1,8 @@
 #include "tools/cmd_rollback.h"
 
 #include "libformat/common/file_plan.h"
+#include "libformat/etcd/member_dir.h"
+#include "libformat/etcd/wal_rollback.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/rollback.h"
 #include "tools/dump/txn_filter.h"
@@ -14,6 +16,67 @@
 namespace zabra::tools {
 
 namespace fs = std::filesystem;
+
+namespace {
+
+MutateOutcome run_etcd_rollback(const RollbackOptions& o, std::ostream& out, std::ostream& err) {
+    std::uint64_t index = 0;
+    try {
+        std::size_t used = 0;
+        index = std::stoull(o.to, &used, 0);
+        if (used != o.to.size()) throw std::invalid_argument(o.to);
+    } catch (const std::exception&) {
+        err << "zabra rollback: --to " << o.to << ": not a raft index (decimal or 0x hex)\n";
+        return MutateOutcome::Refused;
+    }
+    const etcd::MemberDir member = etcd::list_member_dir(o.dir);
+    if (member.wal_dir.empty()) {
+        err << "zabra rollback: " << o.dir << ": no WAL dir\n";
+        return MutateOutcome::OperationalError;
+    }
+    // Backups go beside member/ (or beside the wal dir): etcd reads neither.
+    const fs::path root = fs::weakly_canonical(member.wal_dir).parent_path().parent_path();
+    PlanReport report;
+    report.live = live_signs(o.dir);
+    if (!report.live.empty() && !o.force) {
+        report.refused = "an etcd member is using this data dir: stop it first (--force overrides)";
+        o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+        return MutateOutcome::Refused;
+    }
+    if (const auto unfinished = unfinished_journal(root)) {
+        if (!o.yes) {
+            out << fmt::format("an interrupted {} to {} is in {}: --yes finishes it\n", unfinished->command,
+                               unfinished->target, unfinished->backup_dir.string());
+            return MutateOutcome::ChangesNeeded;
+        }
+        resume_file_plan(unfinished->backup_dir);
+    }
+    etcd::WalRollbackPlan plan;
+    try {
+        plan = etcd::plan_wal_rollback(etcd::list_member_dir(o.dir), index, o.below_commit);
+    } catch (const etcd::WalRollbackRefused& e) {
+        report.refused = e.what();
+        o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+        return MutateOutcome::Refused;
+    }
+    report.plan = &plan.plan;
+    fill_sizes(report);
+    report.notes.push_back(fmt::format("{} entry records after index {} go; the commit index is {}", plan.entries_removed,
+                                       index, plan.commit));
+    report.notes.insert(report.notes.end(), plan.notes.begin(), plan.notes.end());
+    if (plan.plan.steps.empty()) {
+        o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+        return MutateOutcome::NothingToDo;
+    }
+    if (o.yes) {
+        report.backup_dir = apply_file_plan(plan.plan, root).string();
+        report.applied = true;
+    }
+    o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+    return o.yes ? MutateOutcome::Applied : MutateOutcome::ChangesNeeded;
+}
+
+}  // namespace
 
 void setup_rollback(CLI::App& app, RollbackOptions& o) {
     auto* cmd = app.add_subcommand("rollback", "Cut a stopped ZooKeeper server's data back to a zxid, with a backup "
@@ -31,7 +94,11 @@ void setup_rollback(CLI::App& app, RollbackOptions& o) {
         "Examples:\n"
         "  zabra rollback /var/lib/zookeeper --to 0x500000a3\n"
         "  zabra rollback /var/lib/zookeeper --to 5:0xa3 --yes\n"
-        "  zabra rollback --undo /var/lib/zookeeper/zabra-backup-20261126T120000Z-rollback\n");
+        "  zabra rollback --undo /var/lib/zookeeper/zabra-backup-20261126T120000Z-rollback\n"
+        "For an etcd data dir, ZXID is a raft index: the segment holding that entry is cut right after it,\n"
+        "later segments and .snap files of later indexes are moved aside (backup beside member/); an index\n"
+        "below the HardState commit index is refused unless --below-commit.\n"
+        "  zabra rollback /var/lib/etcd --to 12345\n");
     cmd->add_option("DIR", o.dir, "The server's data dir (dataDir or its version-2)");
     cmd->add_option("--to", o.to, "The last zxid to keep (0x hex, decimal, or epoch:counter)")->option_text("ZXID");
     cmd->add_option("--undo", o.undo, "Restore what a rollback backed up in BACKUP_DIR, byte for byte")
@@ -39,6 +106,9 @@ void setup_rollback(CLI::App& app, RollbackOptions& o) {
     cmd->add_flag("-y,--yes", o.yes, "Apply the plan (the default is a dry run)");
     cmd->add_flag("--force", o.force, "Go on although a server seems to be using the dir");
     cmd->add_flag("--json", o.json, "Print the plan and what was done as one JSON object");
+    cmd->add_flag("--below-commit", o.below_commit,
+                  "etcd: allow an index below the HardState commit index (raft then panics on this member: "
+                  "replace it in the cluster instead of restarting it)");
     cmd->parse_complete_callback([&o] {
         if (o.undo.empty() == (o.dir.empty() || o.to.empty())) {
             throw CLI::ValidationError("give DIR --to ZXID, or --undo BACKUP_DIR");
@@ -70,6 +140,7 @@ MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ost
             out << "restored: every file is back to its original bytes (SHA-1 checked)\n";
             return MutateOutcome::Applied;
         }
+        if (etcd::is_etcd_path(o.dir)) return run_etcd_rollback(o, out, err);
         const std::optional<std::int64_t> target = parse_zxid(o.to);
         if (!target) {
             err << "zabra rollback: --to " << o.to << ": not a zxid\n";

@@ -18,6 +18,7 @@ struct RollbackOptions {
     bool yes = false;
     bool force = false;  // even if a server seems to use the dir
     bool json = false;
+    bool below_commit = false;  // etcd: allow cutting committed entries
 };
 
 void setup_rollback(CLI::App& app, RollbackOptions& options);

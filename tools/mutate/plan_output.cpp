@@ -52,7 +52,7 @@ void print_plan_text(std::ostream& out, const PlanReport& r) {
         out << fmt::format("backup and journal: {}\nundo with: zabra rollback --undo {}\n", escape_text(r.backup_dir),
                            escape_text(r.backup_dir));
     } else if (r.plan && !r.plan->steps.empty() && r.refused.empty()) {
-        out << "everything removed will first be copied to a zabra-backup-* dir beside version-2\n";
+        out << "everything removed will first be copied to a zabra-backup-* dir in the data dir, outside version-2 and member/\n";
     }
 }
 
