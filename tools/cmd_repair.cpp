@@ -32,34 +32,12 @@ MutateOutcome run_repair(const RepairOptions& o, std::ostream& out, std::ostream
     try {
         const fs::path v2 = zab::find_version2(o.dir);
         const fs::path root = backup_root(v2);
+        const MutateSwitches sw{o.yes, o.force, o.json};
         PlanReport report;
-        report.live = live_signs(o.dir);
-        if (!report.live.empty() && !o.force) {
-            report.refused = "a server is using this data dir: stop it first (--force overrides)";
-            o.json ? print_plan_json(out, report) : print_plan_text(out, report);
-            return MutateOutcome::Refused;
-        }
-        if (const auto unfinished = unfinished_journal(root)) {
-            if (!o.yes) {
-                out << fmt::format("an interrupted {} is in {}: --yes finishes it\n", unfinished->command,
-                                   unfinished->backup_dir.string());
-                return MutateOutcome::ChangesNeeded;
-            }
-            resume_file_plan(unfinished->backup_dir);
-            out << fmt::format("finished the interrupted {} in {}\n", unfinished->command, unfinished->backup_dir.string());
-        }
+        if (auto stop = preflight(o.dir, root, sw, report, out)) return *stop;
         const zab::RepairPlan plan = zab::plan_repair(v2);
-        report.plan = &plan.plan;
         report.unrepairable = plan.unrepairable;
-        fill_sizes(report);
-        if (o.yes && !plan.plan.steps.empty()) {
-            report.backup_dir = apply_file_plan(plan.plan, root).string();
-            report.applied = true;
-        }
-        o.json ? print_plan_json(out, report) : print_plan_text(out, report);
-        if (!plan.unrepairable.empty()) return MutateOutcome::ChangesNeeded;
-        if (plan.plan.steps.empty()) return MutateOutcome::NothingToDo;
-        return o.yes ? MutateOutcome::Applied : MutateOutcome::ChangesNeeded;
+        return carry_out(plan.plan, root, sw, report, out);
     } catch (const std::exception& e) {
         err << "zabra repair: " << e.what() << '\n';
         return MutateOutcome::OperationalError;

@@ -36,44 +36,21 @@ MutateOutcome run_etcd_rollback(const RollbackOptions& o, std::ostream& out, std
     }
     // Backups go beside member/ (or beside the wal dir): etcd reads neither.
     const fs::path root = fs::weakly_canonical(member.wal_dir).parent_path().parent_path();
+    const MutateSwitches sw{o.yes, o.force, o.json};
     PlanReport report;
-    report.live = live_signs(o.dir);
-    if (!report.live.empty() && !o.force) {
-        report.refused = "an etcd member is using this data dir: stop it first (--force overrides)";
-        o.json ? print_plan_json(out, report) : print_plan_text(out, report);
-        return MutateOutcome::Refused;
-    }
-    if (const auto unfinished = unfinished_journal(root)) {
-        if (!o.yes) {
-            out << fmt::format("an interrupted {} to {} is in {}: --yes finishes it\n", unfinished->command,
-                               unfinished->target, unfinished->backup_dir.string());
-            return MutateOutcome::ChangesNeeded;
-        }
-        resume_file_plan(unfinished->backup_dir);
-    }
+    if (auto stop = preflight(o.dir, root, sw, report, out)) return *stop;
     etcd::WalRollbackPlan plan;
     try {
         plan = etcd::plan_wal_rollback(etcd::list_member_dir(o.dir), index, o.below_commit);
     } catch (const etcd::WalRollbackRefused& e) {
         report.refused = e.what();
-        o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+        print_report(report, o.json, out);
         return MutateOutcome::Refused;
     }
-    report.plan = &plan.plan;
-    fill_sizes(report);
     report.notes.push_back(fmt::format("{} entry records after index {} go; the commit index is {}", plan.entries_removed,
                                        index, plan.commit));
     report.notes.insert(report.notes.end(), plan.notes.begin(), plan.notes.end());
-    if (plan.plan.steps.empty()) {
-        o.json ? print_plan_json(out, report) : print_plan_text(out, report);
-        return MutateOutcome::NothingToDo;
-    }
-    if (o.yes) {
-        report.backup_dir = apply_file_plan(plan.plan, root).string();
-        report.applied = true;
-    }
-    o.json ? print_plan_json(out, report) : print_plan_text(out, report);
-    return o.yes ? MutateOutcome::Applied : MutateOutcome::ChangesNeeded;
+    return carry_out(plan.plan, root, sw, report, out);
 }
 
 }  // namespace
@@ -148,48 +125,24 @@ MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ost
         }
         const fs::path v2 = zab::find_version2(o.dir);
         const fs::path root = backup_root(v2);
+        const MutateSwitches sw{o.yes, o.force, o.json};
         PlanReport report;
-        report.live = live_signs(o.dir);
-        if (!report.live.empty() && !o.force) {
-            report.refused = "a server is using this data dir: stop it first (--force overrides)";
-            o.json ? print_plan_json(out, report) : print_plan_text(out, report);
-            return MutateOutcome::Refused;
-        }
-        if (const auto unfinished = unfinished_journal(root)) {
-            if (!o.yes) {
-                out << fmt::format("an interrupted {} to {} is in {}: --yes finishes it\n", unfinished->command,
-                                   unfinished->target, unfinished->backup_dir.string());
-                return MutateOutcome::ChangesNeeded;
-            }
-            resume_file_plan(unfinished->backup_dir);
-            out << fmt::format("finished the interrupted {} in {}\n", unfinished->command, unfinished->backup_dir.string());
-        }
+        if (auto stop = preflight(o.dir, root, sw, report, out)) return *stop;
         zab::RollbackPlan plan;
         try {
             plan = zab::plan_rollback(v2, *target);
         } catch (const zab::RollbackRefused& e) {
             report.refused = e.what();
-            o.json ? print_plan_json(out, report) : print_plan_text(out, report);
+            print_report(report, o.json, out);
             return MutateOutcome::Refused;
         }
-        report.plan = &plan.plan;
-        fill_sizes(report);
         if (plan.txns_removed) {
             report.notes.push_back(fmt::format("{} txns removed: 0x{:x}..0x{:x}", plan.txns_removed,
                                                static_cast<std::uint64_t>(*plan.first_removed),
                                                static_cast<std::uint64_t>(*plan.last_removed)));
         }
         report.notes.insert(report.notes.end(), plan.notes.begin(), plan.notes.end());
-        if (plan.plan.steps.empty()) {
-            o.json ? print_plan_json(out, report) : print_plan_text(out, report);
-            return MutateOutcome::NothingToDo;
-        }
-        if (o.yes) {
-            report.backup_dir = apply_file_plan(plan.plan, root).string();
-            report.applied = true;
-        }
-        o.json ? print_plan_json(out, report) : print_plan_text(out, report);
-        return o.yes ? MutateOutcome::Applied : MutateOutcome::ChangesNeeded;
+        return carry_out(plan.plan, root, sw, report, out);
     } catch (const std::exception& e) {
         err << "zabra rollback: " << e.what() << '\n';
         return MutateOutcome::OperationalError;
