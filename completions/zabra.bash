@@ -8,11 +8,12 @@
 #      (the options among them that take a value), with any "-" in <cmd>
 #      written as "_";
 #   3. if an option takes one of a fixed set of values, add a line to
-#      _zabra_values; options that take a value but have no line there
-#      (numbers and the like) get no suggestions.
+#      _zabra_values, and if it takes a directory, one to _zabra_dir_arg;
+#      options that take a value but have neither (numbers and the like)
+#      get no suggestions.
 # Positional arguments complete as files and directories.
 
-_zabra_commands='dump verify stats diff pack plan'
+_zabra_commands='dump verify stats diff pack plan rollback repair'
 _zabra_global_opts='-h --help -V --version'
 
 _zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --from --to --epoch --session --path --type -F --follow --max-record --start-index --end-index --term --entry-type --show-secrets'
@@ -23,6 +24,12 @@ _zabra_args_diff=''
 
 _zabra_opts_pack='-h --help -o --output -l --level --force'
 _zabra_args_pack='-o --output -l --level'
+
+_zabra_opts_rollback='-h --help --to --undo -y --yes --force --json --below-commit'
+_zabra_args_rollback='--to --undo'
+
+_zabra_opts_repair='-h --help -y --yes --force --json'
+_zabra_args_repair=''
 
 _zabra_opts_plan='-h --help --leader --learner --follower --catch-up-entries --peer-zxid --leader-state --commit-log-count --snapshot-size-factor --force-snap-sync --json'
 _zabra_args_plan='--leader --learner --follower --catch-up-entries --peer-zxid --leader-state --commit-log-count --snapshot-size-factor'
@@ -41,6 +48,15 @@ _zabra_values()
         'dump --data') echo 'text hex none full' ;;
         'dump --type') echo 'createSession closeSession create create2 createContainer createTTL delete deleteContainer setData setACL reconfig check multi error' ;;
         'dump --entry-type') echo 'ConfigChange Normal Request InternalRaftRequest IRRRange IRRPut IRRDeleteRange IRRTxn IRRCompaction IRRLeaseGrant IRRLeaseRevoke IRRLeaseCheckpoint' ;;
+        *) return 1 ;;
+    esac
+}
+
+# Succeeds if option $2 of subcommand $1 takes a directory.
+_zabra_dir_arg()
+{
+    case "$1 $2" in
+        'rollback --undo') return 0 ;;
         *) return 1 ;;
     esac
 }
@@ -96,6 +112,11 @@ _zabra()
 
     # The value of an option.
     if [[ $prev == -* && " $args " == *" $prev "* ]]; then
+        if _zabra_dir_arg "$cmd" "$prev"; then
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -P "$prefix" -d -- "$cur")
+            return 0
+        fi
         local values
         if values=$(_zabra_values "$cmd" "$prev"); then
             mapfile -t COMPREPLY < <(compgen -P "$prefix" -W "$values" -- "$cur")

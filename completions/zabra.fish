@@ -6,7 +6,7 @@
 # Adding a subcommand <cmd>: add it to the list below (with its description
 # in the "Subcommands" block) and give it a block of options like "dump".
 
-set -l commands dump verify stats diff pack plan
+set -l commands dump verify stats diff pack plan rollback repair
 
 # No file names unless a subcommand asks for them.
 complete -c zabra -f
@@ -16,6 +16,8 @@ complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a dump -d 'Pri
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a diff -d 'Compare two snapshots, or a data dir at two zxids, node by node'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a pack -d 'Copy a (possibly live) data dir into one small .tar.zst bundle'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a plan -d 'Predict how a ZooKeeper 3.8 leader will sync a learner'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a repair -d 'Repair a torn tail or an empty newest log of a stopped ZooKeeper server'
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a rollback -d "Cut a stopped ZooKeeper server's data back to a zxid, with a backup"
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a stats -d 'Summarise logs and snapshots by type, session, epoch, path and subtree'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a verify -d 'Check ZooKeeper data for damage, gaps and what ZooKeeper would get wrong'
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -s h -l help -d 'Print a summary of the commands and exit'
@@ -94,3 +96,22 @@ complete -c zabra -n $plan -l commit-log-count -x -d 'zookeeper.commitLogCount (
 complete -c zabra -n $plan -l snapshot-size-factor -x -d 'zookeeper.snapshotSizeFactor (0.33)'
 complete -c zabra -n $plan -l force-snap-sync -d 'zookeeper.forceSnapshotSync'
 complete -c zabra -n $plan -l json -d 'Print one JSON object'
+
+# rollback [OPTIONS] DIR --to ZXID|INDEX | rollback [OPTIONS] --undo BACKUP_DIR
+set -l rollback '__fish_seen_subcommand_from rollback'
+complete -c zabra -n $rollback -a '(__fish_complete_directories)'
+complete -c zabra -n $rollback -s h -l help -d 'Print a summary of the options and exit'
+complete -c zabra -n $rollback -l to -x -d 'The last zxid (etcd: raft index) to keep'
+complete -c zabra -n $rollback -l undo -x -a '(__fish_complete_directories)' -d 'Restore what a rollback or repair backed up in this dir'
+complete -c zabra -n $rollback -s y -l yes -d 'Apply the plan (the default is a dry run)'
+complete -c zabra -n $rollback -l force -d 'Go on although a server seems to be using the dir'
+complete -c zabra -n $rollback -l json -d 'Print the plan and what was done as one JSON object'
+complete -c zabra -n $rollback -l below-commit -d 'etcd: allow an index below the commit index (replace the member afterwards)'
+
+# repair [OPTIONS] DIR
+set -l repair '__fish_seen_subcommand_from repair'
+complete -c zabra -n $repair -a '(__fish_complete_directories)'
+complete -c zabra -n $repair -s h -l help -d 'Print a summary of the options and exit'
+complete -c zabra -n $repair -s y -l yes -d 'Apply the repairs (the default is a dry run)'
+complete -c zabra -n $repair -l force -d 'Go on although a server seems to be using the dir'
+complete -c zabra -n $repair -l json -d 'Print the plan and what was done as one JSON object'

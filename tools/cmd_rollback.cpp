@@ -5,6 +5,7 @@
 #include "libformat/etcd/wal_rollback.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/rollback.h"
+#include "tools/dump/format_util.h"
 #include "tools/dump/txn_filter.h"
 #include "tools/mutate/guard.h"
 #include "tools/mutate/plan_output.h"
@@ -22,12 +23,13 @@ namespace {
 MutateOutcome run_etcd_rollback(const RollbackOptions& o, std::ostream& out, std::ostream& err) {
     std::uint64_t index = 0;
     try {
+        const bool hex = o.to.starts_with("0x") || o.to.starts_with("0X");
         std::size_t used = 0;
-        index = std::stoull(o.to, &used, 0);
-        if (used != o.to.size()) throw std::invalid_argument(o.to);
+        index = std::stoull(o.to.substr(hex ? 2 : 0), &used, hex ? 16 : 10);
+        if (used != o.to.size() - (hex ? 2 : 0)) throw std::invalid_argument(o.to);
     } catch (const std::exception&) {
         err << "zabra rollback: --to " << o.to << ": not a raft index (decimal or 0x hex)\n";
-        return MutateOutcome::Refused;
+        return MutateOutcome::Usage;
     }
     const etcd::MemberDir member = etcd::list_member_dir(o.dir);
     if (member.wal_dir.empty()) {
@@ -35,7 +37,9 @@ MutateOutcome run_etcd_rollback(const RollbackOptions& o, std::ostream& out, std
         return MutateOutcome::OperationalError;
     }
     // Backups go beside member/ (or beside the wal dir): etcd reads neither.
-    const fs::path root = fs::weakly_canonical(member.wal_dir).parent_path().parent_path();
+    // Backups go into the data dir (member/'s parent), or beside a --wal-dir kept elsewhere.
+    const fs::path wal = fs::weakly_canonical(member.wal_dir);
+    const fs::path root = wal.parent_path().filename() == "member" ? wal.parent_path().parent_path() : wal.parent_path();
     const MutateSwitches sw{o.yes, o.force, o.json};
     PlanReport report;
     if (auto stop = preflight(o.dir, root, sw, report, out)) return *stop;
@@ -98,8 +102,16 @@ MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ost
         if (!o.undo.empty()) {
             const fs::path backup = o.undo;
             const JournalState st = read_journal_state(backup);
+            auto say = [&](const char* state, const std::string& text) {
+                if (o.json) {
+                    out << fmt::format("{{\"command\":\"undo\",\"backup_dir\":{},\"of\":{},\"state\":\"{}\"}}\n",
+                                       json_string(backup.string()), json_string(st.command + " " + st.target), state);
+                } else {
+                    out << text << '\n';
+                }
+            };
             if (st.state == "undone") {
-                out << "already undone: " << backup.string() << '\n';
+                say("already-undone", "already undone: " + backup.string());
                 return MutateOutcome::NothingToDo;
             }
             const auto live = live_signs(backup.parent_path());
@@ -109,19 +121,19 @@ MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ost
                 return MutateOutcome::Refused;
             }
             if (!o.yes) {
-                out << fmt::format("would restore every file that {} ({} {}) changed; --yes does it\n", backup.string(),
-                                   st.command, st.target);
+                say("dry-run", fmt::format("would restore every file that {} ({} {}) changed; --yes does it",
+                                           backup.string(), st.command, st.target));
                 return MutateOutcome::ChangesNeeded;
             }
             undo_file_plan(backup);
-            out << "restored: every file is back to its original bytes (SHA-1 checked)\n";
+            say("undone", "restored: every file is back to its original bytes (SHA-1 checked)");
             return MutateOutcome::Applied;
         }
         if (etcd::is_etcd_path(o.dir)) return run_etcd_rollback(o, out, err);
         const std::optional<std::int64_t> target = parse_zxid(o.to);
         if (!target) {
             err << "zabra rollback: --to " << o.to << ": not a zxid\n";
-            return MutateOutcome::Refused;
+            return MutateOutcome::Usage;
         }
         const fs::path v2 = zab::find_version2(o.dir);
         const fs::path root = backup_root(v2);

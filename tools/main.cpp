@@ -90,6 +90,7 @@ int main(int argc, char** argv) {
         case MutateOutcome::ChangesNeeded: return 4;
         case MutateOutcome::OperationalError: return 8;
         case MutateOutcome::Refused: return 32;
+        case MutateOutcome::Usage: return 2;
         }
         return 8;
     };

@@ -16,6 +16,7 @@ enum class MutateOutcome {
     ChangesNeeded,     // a dry run with changes to make, or damage left unrepaired
     OperationalError,  // I/O failure, unreadable input, a journal that does not match
     Refused,           // a live server, a zxid not in the logs, an unsafe request
+    Usage,             // an argument that does not parse
 };
 
 }  // namespace zabra::tools

@@ -167,6 +167,7 @@ fs::path apply_file_plan(const FilePlan& plan, const fs::path& root) {
     for (const FileStep& s : plan.steps) {
         JournalStep js;
         js.step = s;
+        js.step.file = fs::absolute(s.file);  // so that --undo works from any working dir
         js.size = fs::file_size(s.file);
         js.sha1 = file_sha1(s.file);
         js.backup = s.file.filename().string();

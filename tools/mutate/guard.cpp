@@ -33,12 +33,14 @@ std::optional<MutateOutcome> preflight(const fs::path& data_dir, const fs::path&
     }
     if (const auto unfinished = unfinished_journal(root)) {
         if (!s.yes) {
-            out << fmt::format("an interrupted {} to {} is in {}: --yes finishes it\n", unfinished->command,
-                               unfinished->target, unfinished->backup_dir.string());
+            report.refused = fmt::format("an interrupted {} to {} is in {}: --yes finishes it first",
+                                         unfinished->command, unfinished->target, unfinished->backup_dir.string());
+            print_report(report, s.json, out);
             return MutateOutcome::ChangesNeeded;
         }
         resume_file_plan(unfinished->backup_dir);
-        out << fmt::format("finished the interrupted {} in {}\n", unfinished->command, unfinished->backup_dir.string());
+        report.notes.push_back(
+            fmt::format("finished the interrupted {} in {}", unfinished->command, unfinished->backup_dir.string()));
     }
     return std::nullopt;
 }
