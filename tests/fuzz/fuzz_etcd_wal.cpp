@@ -32,7 +32,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     while (reader.next(f)) {
         FUZZ_CHECK(f.offset == expect_offset);
         FUZZ_CHECK(f.index == index++);
-        FUZZ_CHECK(f.size >= 8 && f.size % 8 == 0);
+        // Not always a multiple of 8: etcd takes the padding from the length
+        // word as it is, even when it does not pad the record to 8 bytes.
+        FUZZ_CHECK(f.size >= 8);
         FUZZ_CHECK(f.offset + f.size <= bytes.size());
         expect_offset = f.offset + f.size;
         try {
