@@ -236,6 +236,25 @@ TEST_CASE("rollback and repair refuse a data dir a live process has files open i
     ::kill(std::stoi(pid), SIGKILL);
 }
 
+TEST_CASE("a server that has no file open yet is still seen, by the config on its command line") {
+    test::TempDir tmp;
+    const fs::path data = copy_fixture(tmp.path());
+    const fs::path cfg = tmp.path() / "zoo.cfg";
+    test::spit(cfg, fmt::format("tickTime=2000\ndataDir={}\nclientPort=2181\n", data.string()));
+    // As `java ... QuorumPeerMain zoo.cfg` or `zabra-node zoo.cfg` would be, before its first write.
+    FILE* p = ::popen(fmt::format("bash -c 'sleep 30; true' '{}' & echo $!", cfg.string()).c_str(), "r");
+    REQUIRE(p);
+    char pid[32] = {};
+    REQUIRE(std::fgets(pid, sizeof pid, p));
+    ::pclose(p);
+    int status = 0;
+    for (int i = 0; i < 50 && (status = test::run_command({ZABRA_BINARY, "repair", data.string()}).status) != 32; ++i) ::usleep(100000);
+    CHECK(status == 32);
+    ::kill(std::stoi(pid), SIGKILL);
+    for (int i = 0; i < 50 && (status = test::run_command({ZABRA_BINARY, "repair", data.string()}).status) == 32; ++i) ::usleep(100000);
+    CHECK(status == 0);
+}
+
 TEST_CASE("rollback of an etcd member: refused below the commit index, else the WAL ends at the index, and undo restores it") {
     test::TempDir tmp;
     const fs::path e1 = test::restore_etcd_member("e1", tmp.path());

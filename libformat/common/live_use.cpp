@@ -50,6 +50,50 @@ std::vector<std::string> live_users(const fs::path& dir) {
             }
         }
     }
+    // A server started on a config naming this dir (ZooKeeper, zabra-node:
+    // `dataDir=` / `dataLogDir=` in a file on its command line; etcd:
+    // --data-dir / --wal-dir), even before it has a file open here.
+    for (const auto& proc : fs::directory_iterator("/proc", ec)) {
+        const std::string pid = proc.path().filename().string();
+        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid == self || seen.count(pid)) continue;
+        std::ifstream cmd(proc.path() / "cmdline", std::ios::binary);
+        std::vector<std::string> args;
+        for (std::string a; std::getline(cmd, a, '\0');) args.push_back(a);
+        auto names_root = [&](const std::string& value) {
+            std::error_code e2;
+            fs::path p = value;
+            if (p.is_relative()) p = fs::read_symlink(proc.path() / "cwd", e2) / p;
+            const fs::path c = fs::weakly_canonical(p, e2);
+            return !e2 && (c == root || under(c, root));
+        };
+        for (std::size_t i = 0; i < args.size(); ++i) {
+            const std::string& a = args[i];
+            std::string dir;
+            if ((a == "--data-dir" || a == "--wal-dir") && i + 1 < args.size()) dir = args[i + 1];
+            if (a.starts_with("--data-dir=") || a.starts_with("--wal-dir=")) dir = a.substr(a.find('=') + 1);
+            if (!dir.empty() && names_root(dir)) {
+                out.push_back(fmt::format("process {} ({}) was started with {}", pid, comm_of(pid), a));
+                seen.insert(pid);
+                break;
+            }
+            std::error_code e2;
+            fs::path cfg = a;
+            if (cfg.is_relative()) cfg = fs::read_symlink(proc.path() / "cwd", e2) / cfg;
+            if (a.empty() || a[0] == '-' || !fs::is_regular_file(cfg, e2) || fs::file_size(cfg, e2) > (1 << 20)) continue;
+            std::ifstream in(cfg);
+            bool hit = false;
+            for (std::string line; !hit && std::getline(in, line);) {
+                for (const char* key : {"dataDir=", "dataLogDir="}) {
+                    if (line.rfind(key, 0) == 0) hit = hit || names_root(line.substr(std::string(key).size()));
+                }
+            }
+            if (hit) {
+                out.push_back(fmt::format("process {} ({}) serves this dir (its config {})", pid, comm_of(pid), cfg.string()));
+                seen.insert(pid);
+                break;
+            }
+        }
+    }
     // zkServer.sh writes the server's pid into dataDir.
     for (const fs::path& pidfile : {root / "zookeeper_server.pid", root.parent_path() / "zookeeper_server.pid"}) {
         std::ifstream in(pidfile);

@@ -1,6 +1,7 @@
 #include "libformat/common/safe_fs.h"
 
 #include "libformat/common/mapped_file.h"
+#include "libformat/common/bytes.h"
 #include "libformat/common/sha1.h"
 
 #include <fcntl.h>
@@ -96,7 +97,16 @@ void copy_file_durably(const fs::path& from, const fs::path& to) {
         mutation_point("write");
         Fd fd(tmp, O_WRONLY | O_CREAT | O_TRUNC);
         const auto b = src.bytes();
-        write_all(fd.get(), reinterpret_cast<const char*>(b.data()), b.size(), tmp);
+        // Zero blocks become holes: a 64 MiB preallocated log mostly holds
+        // none, and a backup must not fill the disk it is meant to protect.
+        constexpr std::size_t kBlock = 64 * 1024;
+        for (std::size_t at = 0; at < b.size(); at += kBlock) {
+            const std::size_t n = std::min(kBlock, b.size() - at);
+            if (all_zero(b.subspan(at, n))) continue;
+            if (::lseek(fd.get(), static_cast<off_t>(at), SEEK_SET) < 0) fail("seek " + tmp.string());
+            write_all(fd.get(), reinterpret_cast<const char*>(b.data() + at), n, tmp);
+        }
+        if (::ftruncate(fd.get(), static_cast<off_t>(b.size())) != 0) fail("truncate " + tmp.string());
         fsync_fd(fd.get(), tmp);
     }
     mutation_point("rename");
