@@ -10,6 +10,8 @@
 //   12 TRUNC+DIFF, 13 SNAP; 2 usage error, 3 unreadable input.
 // zabra verify's status is an fsck-style bitmask:
 //   0 clean, 1 warnings, 4 errors, 8 an input could not be read (2: usage error)
+// zabra top: 0 quorum and every server serving, 1 a server down or not
+//   serving, 4 no leader or no quorum.
 // zabra rollback and repair, fsck-style: 0 nothing to do, 1 changes made,
 //   4 a dry run with changes to make (or damage left unrepaired), 8 an
 //   operational error, 32 refused (a live server, a zxid in no log).
@@ -20,6 +22,7 @@
 #include "tools/cmd_repair.h"
 #include "tools/cmd_rollback.h"
 #include "tools/cmd_stats.h"
+#include "tools/cmd_top.h"
 #include "tools/cmd_verify.h"
 #include "tools/inputs.h"
 #include "tools/version.h"
@@ -55,6 +58,8 @@ int main(int argc, char** argv) {
     setup_rollback(app, rollback);
     RepairOptions repair;
     setup_repair(app, repair);
+    TopOptions top;
+    setup_top(app, top);
     try {
         app.parse(argc, argv);
     } catch (const CLI::CallForHelp& e) {
@@ -94,6 +99,14 @@ int main(int argc, char** argv) {
         }
         return 8;
     };
+    if (app.got_subcommand("top")) {
+        switch (run_top(top, std::cout, std::cerr)) {
+        case TopHealth::Healthy: return 0;
+        case TopHealth::Degraded: return 1;
+        case TopHealth::NoQuorum: return 4;
+        case TopHealth::Usage: return 2;
+        }
+    }
     if (app.got_subcommand("rollback")) return mutate_code(run_rollback(rollback, std::cout, std::cerr));
     if (app.got_subcommand("repair")) return mutate_code(run_repair(repair, std::cout, std::cerr));
     if (app.got_subcommand("plan")) {
