@@ -1,0 +1,166 @@
+// zabra top's model, without a terminal: replies as real ZooKeeper 3.8 sends
+// them (monitor.md §1.3), failure kinds, lag in the same epoch only, quorum
+// health and leader changes; and the collector against a closed port and a
+// server that never answers.
+#include "tools/top/collect.h"
+#include "tools/top/draw.h"
+#include "tools/top/model.h"
+
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+using namespace zabra::tools::top;
+
+namespace {
+
+std::string srvr(const std::string& mode, const std::string& zxid) {
+    return "Zookeeper version: 3.8.0-${mvngit.commit.id}, built on 2024-12-29 17:54 UTC\n"
+           "Latency min/avg/max: 0/1.9256/11\nReceived: 528\nSent: 617\nConnections: 2\nOutstanding: 0\n"
+           "Zxid: " + zxid + "\nMode: " + mode + "\nNode count: 551\n";
+}
+
+PollResult ok(const std::string& server, const std::string& mode, const std::string& zxid, double at,
+              const std::string& mntr = "") {
+    PollResult r;
+    r.server = server;
+    r.srvr = srvr(mode, zxid);
+    r.mntr = mntr;
+    r.at = at;
+    return r;
+}
+
+PollResult down(const std::string& server, Reach reach, double at) {
+    PollResult r;
+    r.server = server;
+    r.reach = reach;
+    r.at = at;
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("top: a real srvr and mntr reply parse into role, zxid and counters") {
+    const Sample s = parse_poll(ok("a:1", "leader", "0x40000015e", 1,
+                                   "zk_server_state\tleader\nzk_watch_count\t7\nzk_approximate_data_size\t6922\n"
+                                   "zk_avg_fsynctime\t0.2\nzk_quorum_size\t3\nzk_synced_followers\t2\n"
+                                   "zk_peer_state\tleading - broadcast\nzk_unknown_key\tx\n"));
+    CHECK(s.state == "leader");
+    CHECK(s.zxid == 0x40000015eull);
+    CHECK(s.lat_avg == doctest::Approx(1.9256));
+    CHECK(s.lat_max == 11);
+    CHECK(s.znodes == 551);
+    CHECK(s.connections == 2);
+    CHECK(s.watches == 7);
+    CHECK(s.data_size == 6922);
+    CHECK(s.fsync_avg_ms == doctest::Approx(0.2));
+    CHECK(s.quorum_size == 3);
+    CHECK(s.peer_state == "leading - broadcast");
+}
+
+TEST_CASE("top: ZooKeeper's refusals are told apart from each other and from a hung or closed server") {
+    PollResult r = ok("a:1", "leader", "0x1", 1);
+    r.srvr = "This ZooKeeper instance is not currently serving requests\n";
+    CHECK(parse_poll(r).state == "not-serving");
+    r.srvr = "srvr is not executed because it is not in the whitelist.\n";
+    CHECK(parse_poll(r).state == "not-whitelisted");
+    CHECK(parse_poll(down("b:1", Reach::Timeout, 1)).state == "timeout");
+    CHECK(parse_poll(down("b:1", Reach::Refused, 1)).state == "refused");
+    r.srvr = "garbage";
+    CHECK(parse_poll(r).state == "error");
+}
+
+TEST_CASE("top: lag counts only within the leader's epoch; an older epoch is 'epoch behind'") {
+    Ensemble e({"a:1", "b:1", "c:1"});
+    e.update(parse_poll(ok("a:1", "leader", "0x400000100", 10)));
+    e.update(parse_poll(ok("b:1", "follower", "0x4000000f0", 10)));
+    e.update(parse_poll(ok("c:1", "follower", "0x300000999", 10)));
+    e.settle(10.5);
+    CHECK(e.rows().at("b:1").lag == 16);
+    CHECK_FALSE(e.rows().at("c:1").lag);
+    CHECK(e.rows().at("c:1").epoch_behind);
+    CHECK(e.rows().at("a:1").age == doctest::Approx(0.5));
+    CHECK(e.has_quorum());
+    CHECK(e.health_line().find("3 voters serving of 2 needed, can lose 1 more") != std::string::npos);
+}
+
+TEST_CASE("top: a leader change is recorded once, and a lost quorum is said") {
+    Ensemble e({"a:1", "b:1", "c:1"});
+    e.update(parse_poll(ok("a:1", "leader", "0x100000005", 1)));
+    e.update(parse_poll(ok("b:1", "follower", "0x100000005", 1)));
+    e.update(parse_poll(ok("c:1", "follower", "0x100000005", 1)));
+    e.settle(1);
+    CHECK(e.leader_changes().empty());
+    e.update(parse_poll(down("a:1", Reach::Refused, 2)));
+    e.update(parse_poll(ok("b:1", "leader", "0x200000000", 2)));
+    e.update(parse_poll(ok("c:1", "follower", "0x100000005", 2)));
+    e.settle(2);
+    REQUIRE(e.leader_changes().size() == 1);
+    CHECK(e.leader_changes()[0].from == "a:1");
+    CHECK(e.leader_changes()[0].to == "b:1");
+    CHECK(e.leader_changes()[0].epoch == 2);
+    CHECK(e.rows().at("c:1").epoch_behind);  // idle since the election: not a lag of billions
+    e.settle(3);
+    CHECK(e.leader_changes().size() == 1);
+    e.update(parse_poll(down("c:1", Reach::Timeout, 4)));
+    e.settle(4);
+    CHECK_FALSE(e.has_quorum());
+    CHECK(e.health_line().rfind("NO QUORUM", 0) == 0);
+}
+
+TEST_CASE("top: the txn rate comes from zxid counters between samples") {
+    Ensemble e({"a:1"});
+    e.update(parse_poll(ok("a:1", "standalone", "0x100000010", 10)));
+    e.update(parse_poll(ok("a:1", "standalone", "0x100000030", 12)));
+    e.settle(12);
+    REQUIRE(e.rows().at("a:1").txn_rate);
+    CHECK(*e.rows().at("a:1").txn_rate == doctest::Approx(16));
+    Dashboard d(e, 1);
+    const auto lines = d.render_rows(160);
+    REQUIRE(lines.size() == 2);
+    CHECK(lines[1].find("1:48") != std::string::npos);  // epoch:counter
+}
+
+TEST_CASE("top: servers given as host:port lists and in a zoo.cfg") {
+    const auto t = parse_targets("zk1:2181,zk2,[::1]:2182");
+    REQUIRE(t.size() == 3);
+    CHECK(t[1].port == 2181);
+    CHECK(t[1].name == "zk2:2181");
+    CHECK(t[2].host == "::1");
+    CHECK(t[2].port == 2182);
+    CHECK_THROWS(parse_targets("zk1:99999"));
+    CHECK_THROWS(parse_targets(""));
+}
+
+TEST_CASE("top: one poll answers a closed port as refused and a silent one as timeout, within the deadline") {
+    const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(silent, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+    REQUIRE(::listen(silent, 8) == 0);
+    socklen_t len = sizeof a;
+    ::getsockname(silent, reinterpret_cast<sockaddr*>(&a), &len);
+    const int port = ntohs(a.sin_port);
+    const int closed_fd = ::socket(AF_INET, SOCK_STREAM, 0);  // bound, not listening: refused
+    sockaddr_in b{};
+    b.sin_family = AF_INET;
+    b.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(closed_fd, reinterpret_cast<sockaddr*>(&b), sizeof b);
+    len = sizeof b;
+    ::getsockname(closed_fd, reinterpret_cast<sockaddr*>(&b), &len);
+    const auto targets = parse_targets(fmt::format("127.0.0.1:{},127.0.0.1:{}", port, ntohs(b.sin_port)));
+    const double t0 = now_seconds();
+    const auto got = poll_all(targets, 0.3, true);
+    const double took = now_seconds() - t0;
+    CHECK(took < 1.0);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].reach == Reach::Timeout);
+    CHECK(got[1].reach == Reach::Refused);
+    ::close(silent);
+    ::close(closed_fd);
+}
