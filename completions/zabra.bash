@@ -13,7 +13,7 @@
 #      get no suggestions.
 # Positional arguments complete as files and directories.
 
-_zabra_commands='dump verify stats diff pack plan rollback repair'
+_zabra_commands='dump verify stats diff pack plan rollback repair top'
 _zabra_global_opts='-h --help -V --version'
 
 _zabra_opts_dump='-h --help -f --format --data --data-cap --local-time --snapshot --logs -n --limit --from --to --epoch --session --path --type -F --follow --max-record --start-index --end-index --term --entry-type --show-secrets'
@@ -30,6 +30,9 @@ _zabra_args_rollback='--to --undo'
 
 _zabra_opts_repair='-h --help -y --yes --force --json'
 _zabra_args_repair=''
+
+_zabra_opts_top='-h --help --config --once --json -i --interval -n --count --timeout --no-mntr'
+_zabra_args_top='--config -i --interval -n --count --timeout'
 
 _zabra_opts_plan='-h --help --leader --learner --follower --catch-up-entries --peer-zxid --leader-state --commit-log-count --snapshot-size-factor --force-snap-sync --json'
 _zabra_args_plan='--leader --learner --follower --catch-up-entries --peer-zxid --leader-state --commit-log-count --snapshot-size-factor'

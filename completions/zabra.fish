@@ -6,7 +6,7 @@
 # Adding a subcommand <cmd>: add it to the list below (with its description
 # in the "Subcommands" block) and give it a block of options like "dump".
 
-set -l commands dump verify stats diff pack plan rollback repair
+set -l commands dump verify stats diff pack plan rollback repair top
 
 # No file names unless a subcommand asks for them.
 complete -c zabra -f
@@ -107,6 +107,19 @@ complete -c zabra -n $rollback -s y -l yes -d 'Apply the plan (the default is a 
 complete -c zabra -n $rollback -l force -d 'Go on although a server seems to be using the dir'
 complete -c zabra -n $rollback -l json -d 'Print the plan and what was done as one JSON object'
 complete -c zabra -n $rollback -l below-commit -d 'etcd: allow an index below the commit index (replace the member afterwards)'
+
+complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a top -d 'Watch a running ZooKeeper ensemble'
+
+# top [OPTIONS] (SERVERS | --config FILE)
+set -l top '__fish_seen_subcommand_from top'
+complete -c zabra -n $top -s h -l help -d 'Print a summary of the options and exit'
+complete -c zabra -n $top -l config -r -F -d 'Take the servers from this zoo.cfg'
+complete -c zabra -n $top -l once -d 'Poll once, print, exit (batch mode)'
+complete -c zabra -n $top -l json -d 'Batch mode: a JSON array per sample'
+complete -c zabra -n $top -s i -l interval -x -d 'Seconds between polls (1)'
+complete -c zabra -n $top -s n -l count -x -d 'Batch mode: stop after this many samples'
+complete -c zabra -n $top -l timeout -x -d 'Seconds a server may take to answer'
+complete -c zabra -n $top -l no-mntr -d 'Only srvr (cheaper)'
 
 # repair [OPTIONS] DIR
 set -l repair '__fish_seen_subcommand_from repair'
