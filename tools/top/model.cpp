@@ -187,8 +187,13 @@ bool Ensemble::has_quorum() const {
 }
 
 std::string Ensemble::health_line() const {
-    for (const auto& [name, row] : m_rows) {
-        if (row.sample.state == "standalone" && m_servers.size() == 1) return "standalone server";
+    std::size_t standalone = 0;
+    for (const auto& [name, row] : m_rows) standalone += row.sample.state == "standalone";
+    if (standalone > 0) {
+        return fmt::format("{} standalone server{} serving (no quorum to keep){}", standalone, standalone == 1 ? "" : "s",
+                           standalone < m_servers.size() ? fmt::format("; {} of {} given not serving",
+                                                                       m_servers.size() - standalone, m_servers.size())
+                                                         : "");
     }
     const auto lead = leader();
     if (!lead) return fmt::format("NO LEADER: {} of {} servers serving", serving_voters(), m_servers.size());
