@@ -24,6 +24,7 @@ bool WalLogReader::open_next() {
         o.chain = m_chain;
         o.last_segment = m_current + 1 == m_segments.size();
         m_reader = std::make_unique<WalReader>(m_file->bytes(), o);
+        m_released = 0;
         return true;
     }
     return false;
@@ -34,6 +35,11 @@ bool WalLogReader::next(WalLogRecord& record) {
         if (!m_reader && !open_next()) return false;
         if (m_reader->next(record.frame)) {
             record.segment = m_current;
+            // Give back the pages behind us: memory stays flat however long the segment.
+            if (record.frame.offset >= m_released + (8u << 20)) {
+                m_file->release_before(record.frame.offset);
+                m_released = record.frame.offset;
+            }
             if (record.frame.type == static_cast<std::uint64_t>(RecordType::Crc)) m_chain_known = true;
             return true;
         }

@@ -50,6 +50,7 @@ private:
     std::size_t m_current = 0;
     std::uint32_t m_chain = 0;
     bool m_chain_known = true;
+    std::uint64_t m_released = 0;
     std::vector<SegmentEnd> m_ends;
 };
 
