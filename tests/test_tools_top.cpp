@@ -112,6 +112,30 @@ TEST_CASE("top: a leader change is recorded once, and a lost quorum is said") {
     CHECK(e.health_line().rfind("NO QUORUM", 0) == 0);
 }
 
+TEST_CASE("top: a failover seen with an election in between is one leader change, and a silent server's age grows") {
+    Ensemble e({"a:1", "b:1", "c:1"});
+    e.update(parse_poll(ok("a:1", "leader", "0x100000005", 1)));
+    e.update(parse_poll(ok("b:1", "follower", "0x100000005", 1)));
+    e.update(parse_poll(ok("c:1", "follower", "0x100000005", 1)));
+    e.settle(1);
+    // The election: nobody leads for a poll or two.
+    PollResult looking = ok("b:1", "follower", "0x1", 2);
+    looking.srvr = "This ZooKeeper instance is not currently serving requests\n";
+    e.update(parse_poll(down("a:1", Reach::Timeout, 2)));
+    e.update(parse_poll(looking));
+    e.settle(2);
+    CHECK(e.leader_changes().empty());
+    CHECK_FALSE(e.leader());
+    e.update(parse_poll(down("a:1", Reach::Timeout, 3)));
+    e.update(parse_poll(ok("b:1", "leader", "0x200000000", 3)));
+    e.settle(3);
+    REQUIRE(e.leader_changes().size() == 1);
+    CHECK(e.leader_changes()[0].from == "a:1");
+    CHECK(e.leader_changes()[0].to == "b:1");
+    CHECK(e.rows().at("a:1").age == doctest::Approx(2));  // last answered at 1
+    CHECK(e.rows().at("b:1").age == doctest::Approx(0));
+}
+
 TEST_CASE("top: the txn rate comes from zxid counters between samples") {
     Ensemble e({"a:1"});
     e.update(parse_poll(ok("a:1", "standalone", "0x100000010", 10)));

@@ -92,7 +92,8 @@ TopHealth run_top(const TopOptions& o, std::ostream& out, std::ostream& err) {
     std::vector<std::string> names;
     for (const auto& t : targets) names.push_back(t.name);
     Ensemble ensemble(names);
-    const double timeout = o.timeout > 0 ? o.timeout : std::min(2.0, o.interval);
+    // A poll never outlasts the interval: a hung server cannot delay the next sample.
+    const double timeout = std::min(o.timeout > 0 ? o.timeout : 2.0, o.interval);
     std::signal(SIGINT, on_stop);
     std::signal(SIGTERM, on_stop);
 
@@ -108,7 +109,10 @@ TopHealth run_top(const TopOptions& o, std::ostream& out, std::ostream& err) {
             }
             out.flush();
             if (o.once || (o.count > 0 && n + 1 >= o.count)) break;
-            while (!g_stop && now_seconds() < started + o.interval) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            while (!g_stop && now_seconds() < started + o.interval) {
+                const double left = started + o.interval - now_seconds();
+                std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.05)));
+            }
         }
         return health(ensemble);
     }

@@ -38,8 +38,12 @@ void Collector::poll_now() {
 }
 
 void Collector::set_interval(double seconds) {
-    std::lock_guard lock(m_mu);
-    m_interval = seconds;
+    {
+        std::lock_guard lock(m_mu);
+        m_interval = seconds;
+        m_retime = true;
+    }
+    m_cv.notify_all();  // a shorter interval takes effect now, not after the old wait
 }
 
 void Collector::set_paused(bool paused) {
@@ -63,10 +67,14 @@ void Collector::loop() {
         std::vector<PollResult> got = poll_all(m_targets, std::min(m_timeout, interval), m_mntr);
         std::unique_lock lock(m_mu);
         m_results.insert(m_results.end(), got.begin(), got.end());
-        const auto until = std::chrono::steady_clock::now() +
-                           std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                               std::chrono::duration<double>(std::max(0.0, started + interval - now_seconds())));
-        m_cv.wait_until(lock, until, [this] { return m_stop || m_now; });
+        for (;;) {
+            m_retime = false;
+            const auto until = std::chrono::steady_clock::now() +
+                               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double>(std::max(0.0, started + m_interval - now_seconds())));
+            if (!m_cv.wait_until(lock, until, [this] { return m_stop || m_now || m_retime; })) break;  // time is up
+            if (m_stop || m_now) break;
+        }
         while (m_paused && !m_stop && !m_now) m_cv.wait(lock);
         if (m_stop) return;
     }
@@ -87,6 +95,13 @@ std::string spark(const std::deque<double>& h, std::size_t width) {
 }
 
 std::string opt(const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "-"; }
+
+// Overlays are boxes of one width, so no row text shows around them.
+std::string pad(std::string s) {
+    s = " " + s;
+    if (s.size() < 72) s.resize(72, ' ');
+    return s;
+}
 
 Color color_of(const Row& r) {
     const std::string& s = r.sample.state;
@@ -164,10 +179,17 @@ void Dashboard::draw(Terminal& term) const {
     const std::vector<std::string> lines = render_rows(w);
     const std::vector<std::string> names = order();
     term.put(3, 0, lines[0], Color::Normal, true);
+    // Rows scroll so that the selected one is always on screen.
+    const std::size_t room = static_cast<std::size_t>(std::max(1, h - 9));
+    const std::size_t first = m_selected >= room ? m_selected - room + 1 : 0;
     int y = 4;
-    for (std::size_t i = 1; i < lines.size() && y < h - 4; ++i, ++y) {
+    for (std::size_t i = first + 1; i < lines.size() && i <= first + room; ++i, ++y) {
         const auto it = m_e.rows().find(names[i - 1]);
         term.put(y, 0, lines[i], it == m_e.rows().end() ? Color::Dim : color_of(it->second), false, i - 1 == m_selected);
+    }
+    if (lines.size() - 1 > room) {
+        term.put(3, std::max(0, w - 20), fmt::format(" rows {}-{} of {} ", first + 1, std::min(lines.size() - 1, first + room),
+                                                     lines.size() - 1), Color::Dim);
     }
     ++y;
     term.put(y++, 0, "leader changes:", Color::Title);
@@ -183,14 +205,14 @@ void Dashboard::draw(Terminal& term) const {
         if (it != m_e.rows().end()) {
             const Sample& s = it->second.sample;
             int dy = std::max(4, h / 2);
-            term.put(dy++, 4, fmt::format("== {} ==", s.server), Color::Title, false, true);
+            term.put(dy++, 4, pad(fmt::format("== {} ==", s.server)), Color::Title, false, true);
             for (const std::string& l :
                  {fmt::format("state {}   {}", s.state, s.peer_state), fmt::format("version {}", s.version),
                   fmt::format("zxid {}", s.zxid ? fmt::format("0x{:x}", *s.zxid) : "-"),
                   fmt::format("received {}  sent {}", opt(s.received), opt(s.sent)),
                   fmt::format("quorum size {}  synced followers {}", opt(s.quorum_size), opt(s.synced_followers)),
                   s.error.empty() ? std::string() : "error: " + s.error}) {
-                term.put(dy++, 4, l, Color::Normal, false, true);
+                term.put(dy++, 4, pad(l), Color::Normal, false, true);
             }
         }
     }
@@ -198,7 +220,7 @@ void Dashboard::draw(Terminal& term) const {
         int hy = 4;
         for (const char* l : {"q quit   ? this help   j/k or arrows select   Enter details", "s sort (as given, state, lag, latency)",
                               "p pause   r refresh now   + / - interval", "lag: txns behind the leader, same epoch only"}) {
-            term.put(hy++, 6, l, Color::Title, false, true);
+            term.put(hy++, 6, pad(l), Color::Title, false, true);
         }
     }
     term.flush();

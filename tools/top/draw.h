@@ -35,7 +35,7 @@ private:
     std::condition_variable m_cv;
     std::vector<PollResult> m_results;
     double m_interval = 1;
-    bool m_now = false, m_paused = false, m_stop = false;
+    bool m_now = false, m_paused = false, m_stop = false, m_retime = false;
     std::thread m_thread;
 };
 

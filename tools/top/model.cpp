@@ -116,6 +116,8 @@ Sample parse_poll(const PollResult& r) {
 
 void Ensemble::update(const Sample& s) {
     Row& row = m_rows[s.server];
+    const bool answered = s.zxid.has_value() || s.state == "not-serving" || s.state == "not-whitelisted";
+    if (answered || row.last_answer == 0) row.last_answer = s.at;
     if (row.sample.zxid && s.zxid && s.at > row.sample.at) {
         const std::uint64_t a = *row.sample.zxid, b = *s.zxid;
         // Within an epoch the counter counts txns; across epochs only the new epoch's counter is known.
@@ -141,7 +143,7 @@ void Ensemble::settle(double now) {
     std::optional<std::uint64_t> lz;
     if (lead) lz = m_rows.at(*lead).sample.zxid;
     for (auto& [name, row] : m_rows) {
-        row.age = now - row.sample.at;
+        row.age = now - row.last_answer;
         row.lag.reset();
         row.epoch_behind = false;
         if (!lz || !row.sample.zxid || (row.sample.state != "follower" && row.sample.state != "observer")) continue;
@@ -152,17 +154,19 @@ void Ensemble::settle(double now) {
             row.epoch_behind = true;
         }
     }
-    if (lead != m_last_leader && (lead || m_seen_leader)) {
-        if (m_seen_leader || lead) {
+    // A change is a different leader appearing. Polls in between that see
+    // none (an election, a leader that timed out once) are not changes.
+    if (lead && lead != m_last_leader) {
+        if (m_seen_leader) {
             LeaderChange c;
             c.at = now;
             c.from = m_last_leader.value_or("");
-            c.to = lead.value_or("");
+            c.to = *lead;
             c.epoch = lz ? (*lz >> 32) : 0;
-            if (m_seen_leader) m_changes.push_back(c);  // the first leader seen is not a change
+            m_changes.push_back(c);
         }
         m_last_leader = lead;
-        if (lead) m_seen_leader = true;
+        m_seen_leader = true;
     }
 }
 

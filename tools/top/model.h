@@ -48,7 +48,8 @@ struct Row {
     Sample sample;
     std::optional<std::int64_t> lag;  // txns behind the leader, same epoch only
     bool epoch_behind = false;        // its epoch is older than the leader's
-    double age = 0;                   // seconds since its last sample
+    double age = 0;                   // seconds since the server last answered (grows while it does not)
+    double last_answer = 0;
     std::optional<double> txn_rate;   // txns/s over the last interval
     std::deque<double> rate_history;  // for the sparkline, newest last
 };
