@@ -31,8 +31,8 @@ _zabra_args_rollback='--to --undo'
 _zabra_opts_repair='-h --help -y --yes --force --json'
 _zabra_args_repair=''
 
-_zabra_opts_top='-h --help --config --once --json -i --interval -n --count --timeout --no-mntr'
-_zabra_args_top='--config -i --interval -n --count --timeout'
+_zabra_opts_top='-h --help --config --once --json -i --interval -n --count --timeout --no-mntr --admin-port'
+_zabra_args_top='--config -i --interval -n --count --timeout --admin-port'
 
 _zabra_opts_plan='-h --help --leader --learner --follower --catch-up-entries --peer-zxid --leader-state --commit-log-count --snapshot-size-factor --force-snap-sync --json'
 _zabra_args_plan='--leader --learner --follower --catch-up-entries --peer-zxid --leader-state --commit-log-count --snapshot-size-factor'

@@ -14,6 +14,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <thread>
+
 using namespace zabra::tools::top;
 
 namespace {
@@ -187,4 +189,60 @@ TEST_CASE("top: one poll answers a closed port as refused and a silent one as ti
     CHECK(got[1].reach == Reach::Refused);
     ::close(silent);
     ::close(closed_fd);
+}
+
+namespace {
+
+// A server on 127.0.0.1 that answers every connection with `reply` (after
+// reading what the client sends), until `n` connections were served.
+struct FakeServer {
+    int fd = -1;
+    int port = 0;
+    std::thread thread;
+    FakeServer(std::string reply, int n) {
+        fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in a{};
+        a.sin_family = AF_INET;
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+        REQUIRE(::listen(fd, 16) == 0);
+        socklen_t len = sizeof a;
+        ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+        port = ntohs(a.sin_port);
+        thread = std::thread([this, reply, n] {
+            for (int i = 0; i < n; ++i) {
+                const int c = ::accept(fd, nullptr, nullptr);
+                if (c < 0) return;
+                char buf[512];
+                ::recv(c, buf, sizeof buf, 0);
+                ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+                ::close(c);
+            }
+        });
+    }
+    ~FakeServer() {
+        thread.join();
+        ::close(fd);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("top: where srvr is not whitelisted, the AdminServer's server_stats JSON is read instead") {
+    const std::string json =
+        R"({"version":"3.8.0-x","read_only":false,"server_stats":{"packets_sent":10,"packets_received":9,)"
+        R"("last_processed_zxid":17179869188,"outstanding_requests":0,"server_state":"follower","avg_latency":1.5,)"
+        R"("max_latency":7,"min_latency":0,"num_alive_client_connections":3},"node_count":209,"command":"server_stats","error":null})";
+    FakeServer zk("srvr is not executed because it is not in the whitelist.\n", 2);  // srvr and mntr
+    FakeServer admin("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + json, 1);
+    const auto got = poll_all(parse_targets(fmt::format("127.0.0.1:{}", zk.port)), 2.0, true, admin.port);
+    REQUIRE(got.size() == 1);
+    const Sample s = parse_poll(got[0]);
+    CHECK(s.state == "follower");
+    CHECK(s.zxid == 0x400000004ull);
+    CHECK(s.znodes == 209);
+    CHECK(s.connections == 3);
+    CHECK(s.lat_avg == doctest::Approx(1.5));
+    CHECK(s.error.find("AdminServer") != std::string::npos);
+    CHECK(srvr_from_admin_json("HTTP/1.1 500 Oops\r\n\r\n<html>").empty());
 }

@@ -22,7 +22,8 @@ void setup_top(CLI::App& app, TopOptions& o) {
                                           "health, leader changes");
     cmd->footer(
         "Each server is polled with the srvr and mntr four-letter words at once, over non-blocking\n"
-        "sockets: a hung server shows as timeout and never delays the others. Lag is the leader's zxid\n"
+        "sockets: a hung server shows as timeout and never delays the others. Where srvr is not\n"
+        "whitelisted, the AdminServer's HTTP JSON is asked instead (--admin-port). Lag is the leader's zxid\n"
         "counter minus the follower's, in the same epoch only.\n"
         "Keys: q quit, ? help, j/k or arrows select, Enter details, s sort, p pause, r refresh now,\n"
         "+/- interval.\n\n"
@@ -42,6 +43,10 @@ void setup_top(CLI::App& app, TopOptions& o) {
     cmd->add_option("--timeout", o.timeout, "Seconds a server may take to answer (the interval, at most 2)")
         ->check(CLI::Range(0.05, 60.0));
     cmd->add_flag("--no-mntr", o.no_mntr, "Only srvr (cheaper; no watches, data size, fsync)");
+    cmd->add_option("--admin-port", o.admin_port,
+                    "Where srvr is not whitelisted, ask the AdminServer's /commands/server_stats on this port "
+                    "instead (8080; 0: never)")
+        ->check(CLI::Range(0, 65535));
     cmd->parse_complete_callback([&o] {
         if (o.servers.empty() == o.config.empty()) throw CLI::ValidationError("give SERVERS or --config FILE");
     });
@@ -100,7 +105,7 @@ TopHealth run_top(const TopOptions& o, std::ostream& out, std::ostream& err) {
     if (o.once || o.json || o.count > 0 || !::isatty(STDOUT_FILENO)) {
         for (int n = 0; !g_stop && (o.count == 0 ? !o.once || n == 0 : n < o.count); ++n) {
             const double started = now_seconds();
-            for (const auto& r : poll_all(targets, timeout, !o.no_mntr)) ensemble.update(parse_poll(r));
+            for (const auto& r : poll_all(targets, timeout, !o.no_mntr, o.admin_port)) ensemble.update(parse_poll(r));
             ensemble.settle(now_seconds());
             if (o.json) {
                 out << rows_json(ensemble) << '\n';
@@ -121,7 +126,7 @@ TopHealth run_top(const TopOptions& o, std::ostream& out, std::ostream& err) {
     std::signal(SIGABRT, on_crash);
     std::signal(SIGBUS, on_crash);
     Dashboard dash(ensemble, o.interval);
-    Collector collector(targets, timeout, !o.no_mntr);
+    Collector collector(targets, timeout, !o.no_mntr, o.admin_port);
     {
         Terminal term;
         dash.run(term, collector, g_stop);

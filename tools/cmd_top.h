@@ -18,6 +18,7 @@ struct TopOptions {
     int count = 0;          // batch: samples to print (0: until interrupted)
     double timeout = 0;     // per poll; 0: the interval, at most 2 s
     bool no_mntr = false;
+    int admin_port = 8080;  // AdminServer fallback when srvr is not whitelisted; 0: none
 };
 
 // The ensemble's health, for tools/main.cpp's exit code.

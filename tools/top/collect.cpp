@@ -1,5 +1,7 @@
 #include "tools/top/collect.h"
 
+#include "libformat/common/json_reader.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -96,7 +98,9 @@ namespace {
 
 struct Conn {
     std::size_t target = 0;
-    std::string word;  // "srvr" or "mntr"
+    std::string word;     // "srvr", "mntr", or "http" (the AdminServer)
+    std::string request;  // bytes to send
+    int port = 0;
     int fd = -1;
     bool connected = false;
     bool sent = false;
@@ -106,11 +110,11 @@ struct Conn {
     std::string error;
 };
 
-bool resolve(const Target& t, sockaddr_storage& addr, socklen_t& len) {
+bool resolve(const Target& t, int port, sockaddr_storage& addr, socklen_t& len) {
     addrinfo hints{};
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* res = nullptr;
-    if (::getaddrinfo(t.host.c_str(), std::to_string(t.port).c_str(), &hints, &res) != 0 || res == nullptr) return false;
+    if (::getaddrinfo(t.host.c_str(), std::to_string(port).c_str(), &hints, &res) != 0 || res == nullptr) return false;
     std::memcpy(&addr, res->ai_addr, res->ai_addrlen);
     len = res->ai_addrlen;
     ::freeaddrinfo(res);
@@ -120,7 +124,7 @@ bool resolve(const Target& t, sockaddr_storage& addr, socklen_t& len) {
 void start(Conn& c, const Target& t) {
     sockaddr_storage addr{};
     socklen_t len = 0;
-    if (!resolve(t, addr, len)) {
+    if (!resolve(t, c.port, addr, len)) {
         c.done = true;
         c.reach = Reach::Error;
         c.error = "cannot resolve " + t.host;
@@ -148,22 +152,10 @@ void finish(Conn& c) {
     c.done = true;
 }
 
-}  // namespace
 
-std::vector<PollResult> poll_all(const std::vector<Target>& targets, double timeout_s, bool want_mntr) {
-    std::vector<Conn> conns;
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        Conn c;
-        c.target = i;
-        c.word = "srvr";
-        conns.push_back(c);
-        if (want_mntr) {
-            c.word = "mntr";
-            conns.push_back(c);
-        }
-    }
+// Runs every connection to its end or to the deadline.
+void run(std::vector<Conn>& conns, const std::vector<Target>& targets, double deadline) {
     for (auto& c : conns) start(c, targets[c.target]);
-    const double deadline = now_seconds() + timeout_s;
     std::vector<pollfd> fds;
     std::vector<std::size_t> which;
     for (;;) {
@@ -196,8 +188,9 @@ std::vector<PollResult> poll_all(const std::vector<Target>& targets, double time
                 c.connected = true;
             }
             if (!c.sent) {
-                // Four bytes, then a half-close: the server answers and closes.
-                if (::send(c.fd, c.word.data(), 4, MSG_NOSIGNAL) != 4) {
+                // The request, then a half-close: the server answers and closes.
+                const auto want = static_cast<ssize_t>(c.request.size());
+                if (::send(c.fd, c.request.data(), c.request.size(), MSG_NOSIGNAL) != want) {
                     c.reach = Reach::Error;
                     c.error = std::strerror(errno);
                     finish(c);
@@ -211,7 +204,7 @@ std::vector<PollResult> poll_all(const std::vector<Target>& targets, double time
             const ssize_t got = ::recv(c.fd, buf, sizeof buf, 0);
             if (got > 0) {
                 c.reply.append(buf, static_cast<std::size_t>(got));
-                if (c.reply.size() > (1 << 20)) {  // no 4lw reply is this long
+                if (c.reply.size() > (1 << 20)) {  // no reply is this long
                     c.reach = Reach::Error;
                     c.error = "reply over 1 MiB";
                     finish(c);
@@ -225,6 +218,57 @@ std::vector<PollResult> poll_all(const std::vector<Target>& targets, double time
             }
         }
     }
+    for (auto& c : conns) {
+        if (!c.done) {
+            c.reach = Reach::Timeout;
+            finish(c);
+        }
+    }
+}
+
+}  // namespace
+
+std::string srvr_from_admin_json(const std::string& http) {
+    const auto body = http.find("\r\n\r\n");
+    if (http.rfind("HTTP/", 0) != 0 || body == std::string::npos) return {};
+    try {
+        const JsonValue v = parse_json(std::string_view(http).substr(body + 4));
+        const JsonValue* st = v.get("server_stats");
+        if (!st || !st->object()) return {};
+        auto num = [](const JsonValue* o, const char* k) -> std::string {
+            const JsonValue* x = o ? o->get(k) : nullptr;
+            return x && x->number() ? x->number()->text : std::string();
+        };
+        const JsonValue* state = st->get("server_state");
+        const std::string zxid = num(st, "last_processed_zxid");
+        if (!state || !state->string() || zxid.empty()) return {};
+        // In srvr's words, so that one parser reads both.
+        return fmt::format("Zookeeper version: {}\nLatency min/avg/max: {}/{}/{}\nOutstanding: {}\nConnections: {}\n"
+                           "Zxid: 0x{:x}\nMode: {}\nNode count: {}\n",
+                           v.get("version") && v.get("version")->string() ? *v.get("version")->string() : "?",
+                           num(st, "min_latency"), num(st, "avg_latency"), num(st, "max_latency"),
+                           num(st, "outstanding_requests"), num(st, "num_alive_client_connections"),
+                           std::stoull(zxid), *state->string(), num(&v, "node_count"));
+    } catch (const std::exception&) {
+        return {};
+    }
+}
+
+std::vector<PollResult> poll_all(const std::vector<Target>& targets, double timeout_s, bool want_mntr, int admin_port) {
+    std::vector<Conn> conns;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        Conn c;
+        c.target = i;
+        c.port = targets[i].port;
+        c.word = c.request = "srvr";
+        conns.push_back(c);
+        if (want_mntr) {
+            c.word = c.request = "mntr";
+            conns.push_back(c);
+        }
+    }
+    const double deadline = now_seconds() + timeout_s;
+    run(conns, targets, deadline);
     const double at = now_seconds();
     std::vector<PollResult> out(targets.size());
     for (std::size_t i = 0; i < targets.size(); ++i) {
@@ -232,12 +276,8 @@ std::vector<PollResult> poll_all(const std::vector<Target>& targets, double time
         out[i].at = at;
     }
     for (auto& c : conns) {
-        if (!c.done) {
-            c.reach = Reach::Timeout;
-            c.error = fmt::format("no reply within {:.1f} s", timeout_s);
-            finish(c);
-        }
         PollResult& r = out[c.target];
+        if (c.reach == Reach::Timeout) c.error = fmt::format("no reply within {:.1f} s", timeout_s);
         if (c.word == "srvr") {
             r.srvr = c.reply;
             r.reach = c.reach;
@@ -248,6 +288,29 @@ std::vector<PollResult> poll_all(const std::vector<Target>& targets, double time
             }
         } else if (c.reach == Reach::Ok) {
             r.mntr = c.reply;
+        }
+    }
+    // Four-letter words not whitelisted: the AdminServer's JSON, which the whitelist does not cover.
+    if (admin_port > 0) {
+        std::vector<Conn> http;
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            if (out[i].reach != Reach::Ok || classify_reply(out[i].srvr) != Reach::NotWhitelisted) continue;
+            Conn c;
+            c.target = i;
+            c.port = admin_port;
+            c.word = "http";
+            c.request = fmt::format("GET /commands/server_stats HTTP/1.0\r\nHost: {}\r\n\r\n", targets[i].host);
+            http.push_back(c);
+        }
+        if (!http.empty()) {
+            run(http, targets, std::max(deadline, now_seconds() + 0.05));
+            for (const auto& c : http) {
+                const std::string srvr = c.reach == Reach::Ok ? srvr_from_admin_json(c.reply) : std::string();
+                if (srvr.empty()) continue;  // stays not-whitelisted
+                out[c.target].srvr = srvr;
+                out[c.target].mntr.clear();
+                out[c.target].error = fmt::format("via the AdminServer on port {} (srvr not whitelisted)", admin_port);
+            }
         }
     }
     return out;

@@ -24,8 +24,14 @@ std::vector<Target> targets_from_config(const std::string& path);
 
 double now_seconds();  // steady clock
 
-// Polls every target once: srvr, then mntr on a second connection when
-// `want_mntr`; returns when all are done or `timeout_s` has passed.
-std::vector<PollResult> poll_all(const std::vector<Target>& targets, double timeout_s, bool want_mntr);
+// Polls every target once: srvr, and mntr on a second connection when
+// `want_mntr`; returns when all are done or `timeout_s` has passed. Where
+// srvr is not whitelisted and `admin_port` is set, the AdminServer's
+// /commands/server_stats is asked instead (the whitelist does not cover it).
+std::vector<PollResult> poll_all(const std::vector<Target>& targets, double timeout_s, bool want_mntr,
+                                 int admin_port = 8080);
+
+// An AdminServer server_stats HTTP reply in srvr's words; empty if it is not one.
+std::string srvr_from_admin_json(const std::string& http_reply);
 
 }  // namespace zabra::tools::top

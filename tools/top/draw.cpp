@@ -7,8 +7,8 @@
 
 namespace zabra::tools::top {
 
-Collector::Collector(std::vector<Target> targets, double timeout, bool mntr)
-    : m_targets(std::move(targets)), m_timeout(timeout), m_mntr(mntr) {}
+Collector::Collector(std::vector<Target> targets, double timeout, bool mntr, int admin_port)
+    : m_targets(std::move(targets)), m_timeout(timeout), m_mntr(mntr), m_admin_port(admin_port) {}
 
 Collector::~Collector() {
     {
@@ -64,7 +64,7 @@ void Collector::loop() {
             interval = m_interval;
         }
         const double started = now_seconds();
-        std::vector<PollResult> got = poll_all(m_targets, std::min(m_timeout, interval), m_mntr);
+        std::vector<PollResult> got = poll_all(m_targets, std::min(m_timeout, interval), m_mntr, m_admin_port);
         std::unique_lock lock(m_mu);
         m_results.insert(m_results.end(), got.begin(), got.end());
         for (;;) {

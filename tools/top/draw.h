@@ -16,7 +16,7 @@ namespace zabra::tools::top {
 
 class Collector {
 public:
-    Collector(std::vector<Target> targets, double timeout, bool mntr);
+    Collector(std::vector<Target> targets, double timeout, bool mntr, int admin_port);
     ~Collector();
     void start(double interval);
     // Results of the polls finished since the last call.
@@ -31,6 +31,7 @@ private:
     std::vector<Target> m_targets;
     double m_timeout;
     bool m_mntr;
+    int m_admin_port;
     std::mutex m_mu;
     std::condition_variable m_cv;
     std::vector<PollResult> m_results;
