@@ -120,6 +120,7 @@ complete -c zabra -n $top -s i -l interval -x -d 'Seconds between polls (1)'
 complete -c zabra -n $top -s n -l count -x -d 'Batch mode: stop after this many samples'
 complete -c zabra -n $top -l timeout -x -d 'Seconds a server may take to answer'
 complete -c zabra -n $top -l no-mntr -d 'Only srvr (cheaper)'
+complete -c zabra -n $top -l admin-port -x -d 'AdminServer port asked where srvr is not whitelisted (8080; 0 never)'
 
 # repair [OPTIONS] DIR
 set -l repair '__fish_seen_subcommand_from repair'
