@@ -120,3 +120,14 @@ TEST_CASE("raft sync: on the real cluster, the killed member e3 is appended to f
     CHECK(r.out.find("\"kind\":\"SNAPSHOT\"") != std::string::npos);
     CHECK(test::run_command({ZABRA_BINARY, "plan", "--leader", e1.string(), "--learner", e3.string()}).status == 10);
 }
+
+TEST_CASE("raft sync: a leader whose WAL holds no entry (all in its snapshot) plans without reading entries it lacks") {
+    RaftLog leader;
+    leader.snapshot_index = 40;
+    leader.snapshot_term = 3;
+    leader.commit = 40;
+    const RaftLog follower = log_of(1, {1, 1, 2}, 3);
+    const RaftSyncPlan p = plan_raft_sync(leader, follower, 5000);
+    CHECK(p.append_bytes == 0);
+    CHECK(p.kind == RaftSyncKind::Snapshot);
+}

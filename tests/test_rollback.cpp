@@ -6,7 +6,9 @@
 #include "libformat/common/mapped_file.h"
 #include "libformat/common/safe_fs.h"
 #include "libformat/etcd/member_dir.h"
+#include "libformat/etcd/wal_rollback.h"
 #include "libformat/etcd/wal_verify.h"
+#include "libformat/etcd/wal_writer.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/rollback.h"
 #include "libformat/zab/txnlog_reader.h"
@@ -93,6 +95,27 @@ TEST_CASE("rollback: the data dir ends exactly at the target, as ZooKeeper's TRU
     // Undo puts every byte back.
     undo_file_plan(backup);
     CHECK(contents(data) == before);
+    CHECK(read_journal_state(backup).state == "undone");
+}
+
+TEST_CASE("rollback --undo refuses to restore over a file written after the rollback, and changes nothing") {
+    test::TempDir tmp;
+    const fs::path data = copy_fixture(tmp.path());
+    const fs::path backup = apply_file_plan(zab::plan_rollback(data, kTarget).plan, data);
+    // A server ran on the rolled-back dir and appended to the cut log.
+    const fs::path cut = data / "version-2" / "log.45";
+    std::string grown = test::slurp(cut) + std::string("new txns");
+    test::spit(cut, grown);
+    const auto before = contents(data);
+    CHECK_THROWS_WITH_AS(undo_file_plan(backup), doctest::Contains("changed after the rollback"), std::runtime_error);
+    CHECK(contents(data) == before);
+    CHECK(read_journal_state(backup).state == "done");
+    // A moved-aside log's name taken again by a new file is refused as well.
+    test::spit(cut, grown.substr(0, grown.size() - 8));
+    test::spit(data / "version-2" / "log.5e", "a new log");
+    CHECK_THROWS_WITH_AS(undo_file_plan(backup), doctest::Contains("written again"), std::runtime_error);
+    fs::remove(data / "version-2" / "log.5e");
+    undo_file_plan(backup);
     CHECK(read_journal_state(backup).state == "undone");
 }
 
@@ -282,4 +305,33 @@ TEST_CASE("rollback of an etcd member: refused below the commit index, else the 
     std::map<std::string, std::string> after;
     for (const auto& e : fs::directory_iterator(wal)) after[e.path().filename().string()] = file_sha1(e.path());
     CHECK(after == before);
+}
+
+TEST_CASE("rollback of an etcd member to an index a new leader later rewrote below is refused") {
+    test::TempDir tmp;
+    const fs::path wal = tmp.path() / "member" / "wal";
+    fs::create_directories(wal);
+    etcd::WalEncoder enc;
+    enc.crc_record();
+    enc.metadata({1, 2});
+    enc.snapshot({0, 0, std::nullopt});
+    for (std::uint64_t i = 1; i <= 9; ++i) enc.entry({0, 1, i, {}});
+    enc.hard_state({1, 1, 5});
+    for (std::uint64_t i = 6; i <= 8; ++i) enc.entry({0, 2, i, {}});  // the new leader's shorter log
+    enc.hard_state({2, 1, 8});
+    test::spit(wal / etcd::segment_file_name(0, 0), enc.preallocated(64 * 1024));
+    const etcd::MemberDir m = etcd::list_member_dir(tmp.path());
+    CHECK_THROWS_WITH_AS(etcd::plan_wal_rollback(m, 9, true), doctest::Contains("replaced by a new leader"),
+                         etcd::WalRollbackRefused);
+    const etcd::WalRollbackPlan p = etcd::plan_wal_rollback(m, 8, false);
+    CHECK(p.commit == 8);
+}
+
+TEST_CASE("rollback below every snapshot is refused: ZooKeeper would not start without one") {
+    test::TempDir tmp;
+    const fs::path data = copy_fixture(tmp.path());
+    fs::remove(data / "version-2" / "snapshot.0");  // the empty one ZooKeeper writes at its first start
+    const auto snaps = zab::list_data_dir(data).snapshots;
+    REQUIRE(snaps.front().name.zxid > 0x2);
+    CHECK_THROWS_WITH_AS(zab::plan_rollback(data, 0x2), doctest::Contains("would not start"), zab::RollbackRefused);
 }

@@ -100,7 +100,8 @@ void setup_rollback(CLI::App& app, RollbackOptions& o) {
 MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ostream& err) {
     try {
         if (!o.undo.empty()) {
-            const fs::path backup = o.undo;
+            std::error_code ec;
+            const fs::path backup = fs::weakly_canonical(fs::path(o.undo), ec);  // "dir/" too
             const JournalState st = read_journal_state(backup);
             auto say = [&](const char* state, const std::string& text) {
                 if (o.json) {

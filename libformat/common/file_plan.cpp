@@ -1,15 +1,18 @@
 #include "libformat/common/file_plan.h"
 
 #include "libformat/common/json_reader.h"
+#include "libformat/common/mapped_file.h"
 #include "libformat/common/safe_fs.h"
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -125,21 +128,39 @@ bool matches(const fs::path& p, std::uint64_t size, const std::string& sha1) {
     return fs::exists(p, ec) && fs::file_size(p, ec) == size && file_sha1(p) == sha1;
 }
 
+// A cut file is exactly the first new_size bytes of its backup copy.
+bool is_cut_of(const fs::path& file, const fs::path& copy, std::uint64_t new_size) {
+    std::error_code ec;
+    if (!fs::exists(file, ec) || !fs::exists(copy, ec) || fs::file_size(file, ec) != new_size ||
+        fs::file_size(copy, ec) < new_size) {
+        return false;
+    }
+    const MappedFile a(file), b(copy);
+    return std::equal(a.bytes().begin(), a.bytes().end(), b.bytes().begin());
+}
+
 void run_steps(const fs::path& backup_dir, Journal& j) {
     for (const JournalStep& s : j.steps) {
         const fs::path copy = backup_dir / s.backup;
         std::error_code ec;
         if (s.step.kind == FileStep::Kind::MoveAside) {
-            if (fs::exists(s.step.file, ec)) move_durably(s.step.file, copy);
+            if (!fs::exists(s.step.file, ec)) continue;  // moved already
+            if (fs::exists(copy, ec)) {
+                // Never over the copy: the file at the old name is a new one.
+                throw std::runtime_error(fmt::format("{} exists again beside its moved-aside copy {}; not moving it",
+                                                     s.step.file.string(), copy.string()));
+            }
+            if (!matches(s.step.file, s.size, s.sha1)) {
+                throw std::runtime_error(fmt::format("{} changed since the plan was made; not moving it", s.step.file.string()));
+            }
+            move_durably(s.step.file, copy);
             continue;
         }
-        if (fs::exists(s.step.file, ec) && fs::file_size(s.step.file, ec) == s.step.new_size && fs::exists(copy, ec)) {
-            continue;  // cut already
+        if (is_cut_of(s.step.file, copy, s.step.new_size) && matches(copy, s.size, s.sha1)) continue;  // cut already
+        if (!matches(s.step.file, s.size, s.sha1)) {
+            throw std::runtime_error(fmt::format("{} changed since the plan was made; not cutting it", s.step.file.string()));
         }
         if (!matches(copy, s.size, s.sha1)) {
-            if (!matches(s.step.file, s.size, s.sha1)) {
-                throw std::runtime_error(fmt::format("{} changed since the plan was made; not cutting it", s.step.file.string()));
-            }
             if (fs::exists(copy, ec)) fs::remove(copy);
             copy_file_durably(s.step.file, copy);
         }
@@ -193,18 +214,39 @@ std::optional<JournalState> unfinished_journal(const fs::path& root) {
 }
 
 void resume_file_plan(const fs::path& backup_dir) {
-    RootLock lock(backup_dir.parent_path());
-    Journal j = load(backup_dir);
-    if (j.state == "undoing") {
-        undo_file_plan(backup_dir);
+    if (load(backup_dir).state == "undoing") {
+        undo_file_plan(backup_dir);  // takes the lock itself
         return;
     }
+    RootLock lock(backup_dir.parent_path());
+    Journal j = load(backup_dir);
     run_steps(backup_dir, j);
 }
 
-void undo_file_plan(const fs::path& backup_dir) {
+void undo_file_plan(const fs::path& given) {
+    std::error_code ec;
+    const fs::path backup_dir = fs::weakly_canonical(given, ec);
+    RootLock lock(backup_dir.parent_path());
     Journal j = load(backup_dir);
     if (j.state == "undone") return;
+    // Nothing is touched unless every file is as the plan left it (or
+    // already restored): a server may have written since.
+    for (const JournalStep& s : j.steps) {
+        const fs::path copy = backup_dir / s.backup;
+        if (matches(s.step.file, s.size, s.sha1)) continue;
+        if (s.step.kind == FileStep::Kind::MoveAside) {
+            if (fs::exists(s.step.file, ec)) {
+                throw std::runtime_error(fmt::format("{} was written again after the {}; not restoring over it",
+                                                     s.step.file.string(), j.command));
+            }
+            if (!matches(copy, s.size, s.sha1)) {
+                throw std::runtime_error(fmt::format("{}: the moved-aside {} is missing or changed", backup_dir.string(), s.backup));
+            }
+        } else if (!is_cut_of(s.step.file, copy, s.step.new_size) || !matches(copy, s.size, s.sha1)) {
+            throw std::runtime_error(fmt::format("{} changed after the {} (or its backup copy did); not restoring over it",
+                                                 s.step.file.string(), j.command));
+        }
+    }
     if (j.state != "undoing") {
         j.state = "undoing";
         save(backup_dir, j);
@@ -212,20 +254,23 @@ void undo_file_plan(const fs::path& backup_dir) {
     for (auto it = j.steps.rbegin(); it != j.steps.rend(); ++it) {
         const JournalStep& s = *it;
         const fs::path copy = backup_dir / s.backup;
-        std::error_code ec;
         if (s.step.kind == FileStep::Kind::MoveAside) {
             if (fs::exists(copy, ec) && !fs::exists(s.step.file, ec)) move_durably(copy, s.step.file);
             continue;
         }
         if (matches(s.step.file, s.size, s.sha1)) continue;
-        if (!matches(copy, s.size, s.sha1)) {
-            throw std::runtime_error(fmt::format("{}: the backup copy of {} is missing or changed", backup_dir.string(),
-                                                 s.step.file.filename().string()));
-        }
-        // Over the cut file: a whole copy under a temporary name, renamed.
+        // Over the cut file: a whole copy under a temporary name, with the
+        // cut file's owner and mode, renamed.
+        struct stat st {};
+        const bool have_st = ::stat(s.step.file.c_str(), &st) == 0;
         const fs::path tmp = s.step.file.parent_path() / (".zabra-undo." + s.step.file.filename().string());
         if (fs::exists(tmp, ec)) fs::remove(tmp);
         copy_file_durably(copy, tmp);
+        if (have_st) {
+            if (::chmod(tmp.c_str(), st.st_mode & 07777) != 0 || (::chown(tmp.c_str(), st.st_uid, st.st_gid) != 0 && errno != EPERM)) {
+                throw std::system_error(errno, std::generic_category(), "chmod/chown " + tmp.string());
+            }
+        }
         mutation_point("rename");
         fs::rename(tmp, s.step.file);
         fsync_dir(s.step.file.parent_path());

@@ -91,7 +91,8 @@ RaftSyncPlan plan_raft_sync(const RaftLog& leader, const RaftLog& follower, std:
     // A running etcd compacts its raft log to snapshot - catch-up entries; and
     // it cannot send what its WAL no longer holds either.
     std::uint64_t first = leader.snapshot_index > catch_up_entries ? leader.snapshot_index - catch_up_entries + 1 : 1;
-    if (!leader.terms.empty()) first = std::max(first, leader.first_index);
+    // And it has nothing before its WAL's first entry but its snapshot.
+    first = std::max(first, leader.terms.empty() ? leader.snapshot_index + 1 : leader.first_index);
     p.leader_first_available = first;
 
     // The match: the highest index both hold with the same term. Raft finds it
@@ -133,8 +134,10 @@ RaftSyncPlan plan_raft_sync(const RaftLog& leader, const RaftLog& follower, std:
         if (leader_last > leader.snapshot_index) {
             p.append_first = leader.snapshot_index + 1;
             p.append_last = leader_last;
-            for (std::uint64_t i = *p.append_first; i <= leader_last; ++i) {
-                if (i >= leader.first_index && !leader.terms.empty()) p.append_bytes += leader.entry_bytes[i - leader.first_index];
+            if (!leader.terms.empty()) {
+                for (std::uint64_t i = std::max(*p.append_first, leader.first_index); i <= leader_last; ++i) {
+                    p.append_bytes += leader.entry_bytes[i - leader.first_index];
+                }
             }
         }
         p.reason = found ? fmt::format("the follower matches the leader up to index {}, but the leader keeps entries "
@@ -151,7 +154,11 @@ RaftSyncPlan plan_raft_sync(const RaftLog& leader, const RaftLog& follower, std:
     if (leader_last > match) {
         p.append_first = match + 1;
         p.append_last = leader_last;
-        for (std::uint64_t i = match + 1; i <= leader_last; ++i) p.append_bytes += leader.entry_bytes[i - leader.first_index];
+        if (!leader.terms.empty()) {
+            for (std::uint64_t i = std::max(match + 1, leader.first_index); i <= leader_last; ++i) {
+                p.append_bytes += leader.entry_bytes[i - leader.first_index];
+            }
+        }
     }
     const bool drops = p.drop_first.has_value();
     const bool appends = p.append_first.has_value();

@@ -17,7 +17,11 @@ WalRollbackPlan plan_wal_rollback(const MemberDir& member, std::uint64_t index, 
     // The records right after it up to the next entry (its HardState, a
     // snapshot record) stay: they were written with it and say nothing of
     // later entries. `data_end`: where the data ends, zero fill aside.
-    std::optional<std::pair<std::size_t, std::uint64_t>> cut;  // segment, end of what is kept
+    struct Cut {
+        bool found = false;
+        std::size_t segment = 0;
+        std::uint64_t end = 0;  // of what is kept
+    } cut;
     bool keeping = false;
     std::uint64_t after = 0;
     std::vector<std::uint64_t> data_end(member.segments.size(), 0);
@@ -29,15 +33,20 @@ WalRollbackPlan plan_wal_rollback(const MemberDir& member, std::uint64_t index, 
         try {
             if (f.type == 3) p.commit = decode_hard_state(f.data, f.data_offset).commit;
             if (f.type != 2) {
-                if (keeping && rec.segment == cut->first) cut->second = f.offset + f.size;
+                if (keeping && rec.segment == cut.segment) cut.end = f.offset + f.size;
                 continue;
             }
             const Entry e = decode_entry(f.data, f.data_offset);
             if (e.index == index) {
-                cut = {rec.segment, f.offset + f.size};
+                cut = {true, rec.segment, f.offset + f.size};
                 keeping = true;
                 after = 0;
-            } else if (cut) {
+            } else if (cut.found && e.index < index) {
+                // A new leader rewrote the log below the target: the entry
+                // found so far is superseded; the target must come again.
+                cut = Cut{};
+                keeping = false;
+            } else if (cut.found) {
                 keeping = false;
                 ++after;
             }
@@ -47,12 +56,15 @@ WalRollbackPlan plan_wal_rollback(const MemberDir& member, std::uint64_t index, 
         }
     }
     for (const auto& se : reader.ends()) {
-        if (se.end.kind == WalEndKind::Damaged && (!cut || se.segment <= cut->first)) {
+        if (se.end.kind == WalEndKind::Damaged && (!cut.found || se.segment <= cut.segment)) {
             throw WalRollbackRefused(fmt::format("{} is damaged at offset {} ({}): run zabra verify first",
                                                  member.segments[se.segment].path.string(), se.end.offset, se.end.detail));
         }
     }
-    if (!cut) throw WalRollbackRefused(fmt::format("index {} is in no WAL entry of this member", index));
+    if (!cut.found) {
+        throw WalRollbackRefused(fmt::format("index {} is in no entry of this member's log as raft replays it (absent, "
+                                             "or written and then replaced by a new leader's shorter log)", index));
+    }
     if (index < p.commit && !allow_below_commit) {
         throw WalRollbackRefused(fmt::format(
             "index {} is below the commit index {}: the cluster committed entries {}..{} with this member's log "
@@ -65,14 +77,14 @@ WalRollbackPlan plan_wal_rollback(const MemberDir& member, std::uint64_t index, 
                                       "rather than restart it on this log", p.commit));
     }
     p.entries_removed = after;
-    const SegmentFile& holder = member.segments[cut->first];
-    const bool later_data = data_end[cut->first] > cut->second;
+    const SegmentFile& holder = member.segments[cut.segment];
+    const bool later_data = data_end[cut.segment] > cut.end;
     if (later_data) {
-        p.plan.steps.push_back({FileStep::Kind::Cut, holder.path, cut->second,
+        p.plan.steps.push_back({FileStep::Kind::Cut, holder.path, cut.end,
                                 fmt::format("the records after entry {} and its HardState ({} entry records) and the "
                                             "zero fill", index, after)});
     }
-    for (std::size_t i = cut->first + 1; i < member.segments.size(); ++i) {
+    for (std::size_t i = cut.segment + 1; i < member.segments.size(); ++i) {
         p.plan.steps.push_back({FileStep::Kind::MoveAside, member.segments[i].path, 0, "a later segment"});
     }
     for (const SnapFileEntry& s : member.snaps) {

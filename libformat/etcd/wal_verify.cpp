@@ -120,7 +120,7 @@ private:
             return;
         }
         if (e.index == *m_last + 1) {
-            if (e.term < m_last_term) {
+            if (e.term < m_last_term && under_cap("wal-term-backwards")) {
                 at_frame(add(Severity::Error, "wal-term-backwards", m_segments[rec.segment].path,
                              fmt::format("entry {} has term {}, below the term {} of the entry before it", e.index, e.term, m_last_term),
                              "replace this member; raft never writes a lower term after a higher one"),
@@ -132,12 +132,14 @@ private:
         if (e.index <= *m_last) {
             // A new leader replaced the uncommitted tail: normal, unless committed entries go.
             if (e.index <= m_commit) {
-                Finding& f = add(Severity::Error, "wal-committed-overwritten", m_segments[rec.segment].path,
-                                 fmt::format("entry {} (term {}) replaces an entry at or below the commit index {}: "
-                                             "committed entries changed", e.index, e.term, m_commit),
-                                 "replace this member: its log disagrees with what the cluster committed");
-                at_frame(f, rec.frame).index = e.index;
-                f.term = e.term;
+                if (under_cap("wal-committed-overwritten")) {
+                    Finding& f = add(Severity::Error, "wal-committed-overwritten", m_segments[rec.segment].path,
+                                     fmt::format("entry {} (term {}) replaces an entry at or below the commit index {}: "
+                                                 "committed entries changed", e.index, e.term, m_commit),
+                                     "replace this member: its log disagrees with what the cluster committed");
+                    at_frame(f, rec.frame).index = e.index;
+                    f.term = e.term;
+                }
             } else if (under_cap("wal-overwrite")) {
                 Finding& f = add(Severity::Info, "wal-overwrite", m_segments[rec.segment].path,
                                  fmt::format("entry {} (term {}) replaces {} uncommitted entr{} from index {} (a new "
@@ -195,7 +197,7 @@ private:
                     decode_metadata(fr.data, fr.data_offset);
                     if (!m_metadata) {
                         m_metadata = bytes;
-                    } else if (*m_metadata != bytes) {
+                    } else if (*m_metadata != bytes && under_cap("wal-metadata-conflict")) {
                         at_frame(add(Severity::Error, "wal-metadata-conflict", file,
                                      "this metadata record (member and cluster id) differs from the first one; etcd "
                                      "will not start (wal: conflicting metadata found)",
@@ -212,7 +214,7 @@ private:
                 }
                 case 3: {
                     const HardState h = decode_hard_state(fr.data, fr.data_offset);
-                    if (h.commit < m_commit) {
+                    if (h.commit < m_commit && under_cap("wal-commit-decreased")) {
                         at_frame(add(Severity::Warning, "wal-commit-decreased", file,
                                      fmt::format("HardState commit goes back from {} to {}", m_commit, h.commit),
                                      "none; raft never lowers its commit index, so check where this segment came from"),
@@ -230,6 +232,7 @@ private:
                     break;
                 }
                 default:
+                    if (!under_cap("wal-unknown-record-type")) break;
                     at_frame(add(Severity::Error, "wal-unknown-record-type", file,
                                  fmt::format("record type {} is none of 1-5; etcd will not start (unexpected block type {})",
                                              fr.type, fr.type),

@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace zabra::zab {
 
 namespace fs = std::filesystem;
@@ -103,6 +105,15 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
         if (last) p.last_removed = last;
         p.plan.steps.push_back({FileStep::Kind::MoveAside, d.logs[i].path, 0,
                                 n ? fmt::format("{} txns {}..{}", n, hex(*first), hex(*last)) : "no txns"});
+    }
+    const bool snapshot_stays = std::any_of(d.snapshots.begin(), d.snapshots.end(),
+                                            [&](const DataFile& s) { return s.name.zxid <= target; });
+    if (!d.snapshots.empty() && !snapshot_stays) {
+        throw RollbackRefused(fmt::format("every snapshot in {} is named after a zxid above {}: with them moved aside "
+                                          "ZooKeeper would not start (\"No snapshot found, but there are log "
+                                          "entries\"); restore the server from the quorum instead",
+                                          d.version2.string(), hex(target)),
+                              lower);
     }
     for (const DataFile& s : d.snapshots) {
         if (s.name.zxid > target) {

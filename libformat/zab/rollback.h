@@ -17,8 +17,8 @@ namespace zabra::zab {
 
 class RollbackRefused : public std::runtime_error {
 public:
-    RollbackRefused(std::string what, std::optional<std::int64_t> nearest_lower)
-        : std::runtime_error(std::move(what)), nearest_lower(nearest_lower) {}
+    RollbackRefused(std::string what, std::optional<std::int64_t> lower)
+        : std::runtime_error(std::move(what)), nearest_lower(lower) {}
     std::optional<std::int64_t> nearest_lower;  // the closest zxid below the target that is in the logs
 };
 

@@ -140,9 +140,11 @@ void start(Conn& c, const Target& t) {
     if (::connect(c.fd, reinterpret_cast<sockaddr*>(&addr), len) == 0) {
         c.connected = true;
     } else if (errno != EINPROGRESS) {
-        c.done = true;
         c.reach = errno == ECONNREFUSED ? Reach::Refused : Reach::Error;
         c.error = std::strerror(errno);
+        ::close(c.fd);
+        c.fd = -1;
+        c.done = true;
     }
 }
 

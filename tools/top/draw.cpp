@@ -151,7 +151,9 @@ std::vector<std::string> Dashboard::render_rows(int width) const {
         const Sample& s = r.sample;
         const std::string zxid = s.zxid ? fmt::format("{}:{}", *s.zxid >> 32, *s.zxid & 0xffffffffu) : "-";
         const std::string lag = r.lag ? std::to_string(*r.lag) : r.epoch_behind ? "epoch<" : "-";
-        const std::string lat = s.lat_avg ? fmt::format("{:g}/{:.1f}/{:g}", *s.lat_min, *s.lat_avg, *s.lat_max) : "-";
+        const std::string lat = s.lat_min && s.lat_avg && s.lat_max
+                                    ? fmt::format("{:g}/{:.1f}/{:g}", *s.lat_min, *s.lat_avg, *s.lat_max)
+                                    : "-";
         const std::string fsync = s.fsync_avg_ms ? fmt::format("{:.1f}ms", *s.fsync_avg_ms) : "-";
         std::string line = fmt::format("{:<22} {:<15} {:>12} {:>8} {:>16} {:>5} {:>5} {:>8} {:>7} {:>9} {:>6} {:>4.1f}s {}",
                                        name.substr(0, 22), s.state.substr(0, 15), zxid, lag, lat, opt(s.outstanding),

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
 #include <sstream>
 
 namespace zabra::tools::top {
@@ -25,7 +26,7 @@ std::optional<double> to_double(std::string_view s) {
     try {
         std::size_t used = 0;
         const double d = std::stod(std::string(s), &used);
-        return used ? std::optional<double>(d) : std::nullopt;
+        return used && std::isfinite(d) ? std::optional<double>(d) : std::nullopt;  // JSON has no nan
     } catch (const std::exception&) {
         return std::nullopt;
     }
