@@ -1,6 +1,7 @@
 #include "node/persistence.h"
 
 #include "libformat/common/mapped_file.h"
+#include "libformat/common/safe_fs.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/snapshot_writer.h"
 #include "libformat/zab/txn_codec.h"
@@ -26,15 +27,6 @@ namespace {
 
 // Not "log.*" or "snapshot.*": ZooKeeper would take a leftover for real data.
 constexpr const char* kTempPrefix = "zabra-tmp.";
-
-void fsync_dir(const fs::path& dir) {
-    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd < 0) throw std::runtime_error(fmt::format("open {}: {}", dir.string(), std::strerror(errno)));
-    const int rc = ::fsync(fd);
-    const int err = errno;
-    ::close(fd);
-    if (rc != 0) throw std::runtime_error(fmt::format("fsync {}: {}", dir.string(), std::strerror(err)));
-}
 
 // Cuts a log at `offset` by zeroing what follows, keeping the file size: to
 // ZooKeeper zeros are preallocation, and the size stays 16 + k x preAllocSize.

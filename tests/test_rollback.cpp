@@ -11,6 +11,7 @@
 #include "libformat/etcd/wal_writer.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/rollback.h"
+#include "libformat/zab/txn_codec.h"
 #include "libformat/zab/txnlog_reader.h"
 #include "libformat/zab/verify.h"
 
@@ -48,7 +49,7 @@ std::vector<std::int64_t> zxids(const fs::path& data) {
         MappedFile m(f.path);
         zab::TxnLogReader r(m.bytes());
         zab::TxnLogRecord rec;
-        while (r.next(rec)) out.push_back(static_cast<std::int64_t>(load_be64(rec.payload.data() + 12)));
+        while (r.next(rec)) out.push_back(zab::decode_txn_header(rec.payload).zxid);
     }
     return out;
 }

@@ -18,11 +18,7 @@ namespace {
 
 std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
 
-std::int64_t zxid_of(const TxnLogRecord& r) {
-    // TxnHeader: clientId (8), cxid (4), zxid (8).
-    if (r.payload.size() < 20) throw FormatError("txn header too short", r.offset);
-    return static_cast<std::int64_t>(load_be64(r.payload.data() + 12));
-}
+std::int64_t zxid_of(const TxnLogRecord& r) { return decode_txn_header(r.payload).zxid; }
 
 }  // namespace
 
