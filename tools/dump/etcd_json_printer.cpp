@@ -82,14 +82,8 @@ private:
     void bytes(std::string& out, const std::string& name, std::string_view v) const {
         if (m_options.data == DataStyle::None) {
             out += fmt::format("\"{}_len\":{}", name, v.size());
-        } else if (m_options.data == DataStyle::Hex) {
-            std::string h;
-            for (unsigned char c : v) h += fmt::format("{:02x}", c);
-            out += fmt::format("\"{}_hex\":{}", name, json_string(h));
-        } else if (is_valid_utf8(v)) {
-            out += fmt::format("\"{}\":{}", name, json_string(v));
         } else {
-            out += fmt::format("\"{}_base64\":{}", name, json_string(base64(v)));
+            append_json_data(out, name, v, m_options.data == DataStyle::Hex);
         }
     }
 

@@ -80,16 +80,7 @@ private:
             out += fmt::format("<{} bytes>", v.size());
             return;
         }
-        const bool capped = m_options.data != DataStyle::Full && v.size() > m_options.data_cap;
-        const std::string_view shown = capped ? v.substr(0, m_options.data_cap) : v;
-        if (m_options.data == DataStyle::Hex) {
-            for (unsigned char c : shown) out += fmt::format("{:02x}", c);
-        } else {
-            out += '"';
-            append_escaped(out, shown);
-            out += '"';
-        }
-        if (capped) out += fmt::format("...({} bytes)", v.size());
+        append_shown_data(out, v, m_options.data == DataStyle::Hex, m_options.data == DataStyle::Full ? SIZE_MAX : m_options.data_cap);
     }
 
     void summary(std::string& out, const etcd::RequestSummary& s) const {

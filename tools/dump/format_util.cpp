@@ -297,4 +297,41 @@ std::string acl_text(const zab::Acl& a) {
     return out;
 }
 
+void append_shown_data(std::string& out, std::string_view value, bool hex, std::size_t cap) {
+    const bool capped = value.size() > cap;
+    const std::string_view shown = capped ? value.substr(0, cap) : value;
+    if (hex) {
+        for (unsigned char c : shown) {
+            out += "0123456789abcdef"[c >> 4];
+            out += "0123456789abcdef"[c & 15];
+        }
+    } else {
+        out += '"';
+        append_escaped(out, shown);
+        out += '"';
+    }
+    if (capped) out += fmt::format("...({} bytes)", value.size());
+}
+
+void append_json_data(std::string& out, std::string_view name, std::string_view value, bool hex) {
+    out += '"';
+    out += name;
+    if (hex) {
+        out += "_hex\":\"";
+        for (unsigned char c : value) {
+            out += "0123456789abcdef"[c >> 4];
+            out += "0123456789abcdef"[c & 15];
+        }
+        out += '"';
+    } else if (is_valid_utf8(value)) {
+        out += "\":";
+        append_json_string(out, value);
+    } else {
+        out += "_base64\":";
+        out += '"';
+        append_base64(out, value);
+        out += '"';
+    }
+}
+
 }  // namespace zabra::tools

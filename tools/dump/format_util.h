@@ -66,4 +66,11 @@ void append_json_string(std::string& out, std::string_view s);
 void append_escaped(std::string& out, std::string_view s, bool escape_quotes = true);
 void append_acl_text(std::string& out, const zab::Acl& a);
 
+// Data (node data, keys, values) for people: escaped in quotes, or hex;
+// cut at `cap` bytes (SIZE_MAX: never) with "...(N bytes)" after.
+void append_shown_data(std::string& out, std::string_view value, bool hex, std::size_t cap);
+// Data in JSON, no byte lost: "name":"text" when it is valid UTF-8, else
+// "name_base64":"..."; with `hex`, "name_hex":"...".
+void append_json_data(std::string& out, std::string_view name, std::string_view value, bool hex);
+
 }  // namespace zabra::tools

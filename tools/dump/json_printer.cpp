@@ -79,14 +79,9 @@ public:
         if (m_options.data == DataStyle::None) return;
         if (!value) {
             key(name) += "null";
-        } else if (m_options.data == DataStyle::Hex) {
-            std::string h;
-            for (unsigned char c : *value) h += fmt::format("{:02x}", c);
-            key(fmt::format("{}_hex", name)) += json_string(h);
-        } else if (is_valid_utf8(*value)) {
-            append_json_string(key(name), *value);
         } else {
-            key(fmt::format("{}_base64", name)) += json_string(base64(*value));
+            m_out += ',';
+            append_json_data(m_out, name, *value, m_options.data == DataStyle::Hex);
         }
     }
 

@@ -21,19 +21,8 @@ public:
             o += "null";
             return;
         }
-        const bool capped = m_options.data != DataStyle::Full && value->size() > m_options.data_cap;
-        const std::string_view shown = capped ? std::string_view(*value).substr(0, m_options.data_cap) : *value;
-        if (m_options.data == DataStyle::Hex) {
-            for (unsigned char c : shown) {
-                o += "0123456789abcdef"[c >> 4];
-                o += "0123456789abcdef"[c & 15];
-            }
-        } else {
-            o += '"';
-            append_escaped(o, shown);
-            o += '"';
-        }
-        if (capped) o += fmt::format("...({} bytes)", value->size());
+        append_shown_data(o, *value, m_options.data == DataStyle::Hex,
+                          m_options.data == DataStyle::Full ? SIZE_MAX : m_options.data_cap);
     }
     void number(std::string_view name, std::int64_t value) override { field(name) += std::to_string(value); }
     void hex(std::string_view name, std::int64_t value) override { append_hex_id(field(name), value); }
