@@ -102,6 +102,16 @@ bool plain_method(ByteSpan m) {
     return true;
 }
 
+// Messages whose fields are all strings or bytes, each shown under a name:
+// always, or only when non-empty, or as a secret (see Decoder::secret).
+// Later copies of a field replace earlier ones, as protobuf merging does.
+struct BytesField {
+    std::uint32_t number;
+    const char* name;
+    bool always;
+    bool secret = false;
+};
+
 class Decoder {
 public:
     explicit Decoder(const SummaryOptions& options) : m_options(options) {}
@@ -124,12 +134,11 @@ private:
     RequestSummary compare(Message m) const;
     RequestSummary request_op(Message m, int txn_depth) const;
     void lease_checkpoint(Message m, RequestSummary& s) const;
-    void authenticate(Message m, RequestSummary& s) const;
     void auth_user_add(Message m, RequestSummary& s) const;
-    void auth_user_change_password(Message m, RequestSummary& s) const;
     void auth_role_grant_permission(Message m, RequestSummary& s) const;
     void cluster_member_attr_set(Message m, RequestSummary& s) const;
     void secret(RequestSummary& s, const char* name, ByteSpan value) const;
+    void bytes_fields(Message m, RequestSummary& s, std::initializer_list<BytesField> spec) const;
 
     const SummaryOptions& m_options;
 };
@@ -143,16 +152,7 @@ void Decoder::secret(RequestSummary& s, const char* name, ByteSpan value) const 
     }
 }
 
-// Messages whose fields are all strings or bytes, each shown under a name:
-// always, or only when non-empty. Later copies of a field replace earlier
-// ones, as protobuf merging does.
-struct BytesField {
-    std::uint32_t number;
-    const char* name;
-    bool always;
-};
-
-void bytes_fields(Message m, RequestSummary& s, std::initializer_list<BytesField> spec) {
+void Decoder::bytes_fields(Message m, RequestSummary& s, std::initializer_list<BytesField> spec) const {
     ByteSpan values[3];  // no such message has more fields
     ProtoReader r(m.bytes, m.base);
     ProtoField f;
@@ -165,7 +165,11 @@ void bytes_fields(Message m, RequestSummary& s, std::initializer_list<BytesField
     }
     std::size_t i = 0;
     for (const BytesField& b : spec) {
-        if (b.always || !values[i].empty()) add_bytes(s, b.name, values[i]);
+        if (b.secret) {
+            secret(s, b.name, values[i]);
+        } else if (b.always || !values[i].empty()) {
+            add_bytes(s, b.name, values[i]);
+        }
         ++i;
     }
 }
@@ -345,23 +349,6 @@ void Decoder::lease_checkpoint(Message m, RequestSummary& s) const {
     add_ops(s, "checkpoints", std::move(checkpoints));
 }
 
-void Decoder::authenticate(Message m, RequestSummary& s) const {
-    ByteSpan name, password, token;
-    ProtoReader r(m.bytes, m.base);
-    ProtoField f;
-    while (r.next(f)) {
-        switch (f.number) {
-        case 1: name = want_bytes(f); break;
-        case 2: password = want_bytes(f); break;
-        case 3: token = want_bytes(f); break;
-        default: break;
-        }
-    }
-    add_bytes(s, "name", name);
-    secret(s, "password", password);
-    secret(s, "simple_token", token);
-}
-
 void Decoder::auth_user_add(Message m, RequestSummary& s) const {
     ByteSpan name, password, hashed;
     bool no_password = false;
@@ -387,23 +374,6 @@ void Decoder::auth_user_add(Message m, RequestSummary& s) const {
     add_bytes(s, "name", name);
     secret(s, "password", password);
     if (no_password) add_bool(s, "no_password", true);
-    secret(s, "hashed_password", hashed);
-}
-
-void Decoder::auth_user_change_password(Message m, RequestSummary& s) const {
-    ByteSpan name, password, hashed;
-    ProtoReader r(m.bytes, m.base);
-    ProtoField f;
-    while (r.next(f)) {
-        switch (f.number) {
-        case 1: name = want_bytes(f); break;
-        case 2: password = want_bytes(f); break;
-        case 3: hashed = want_bytes(f); break;
-        default: break;
-        }
-    }
-    add_bytes(s, "name", name);
-    secret(s, "password", password);
     secret(s, "hashed_password", hashed);
 }
 
@@ -520,12 +490,18 @@ RequestSummary Decoder::request(std::uint32_t number, Message m, int txn_depth) 
     case 11: s = irr("lease_checkpoint"); lease_checkpoint(m, s); break;
     case 1000: s = irr("auth_enable"); bytes_fields(m, s, {}); break;
     case 1011: s = irr("auth_disable"); bytes_fields(m, s, {}); break;
-    case 1012: s = irr("authenticate"); authenticate(m, s); break;
+    case 1012:
+        s = irr("authenticate");
+        bytes_fields(m, s, {{1, "name", true}, {2, "password", false, true}, {3, "simple_token", false, true}});
+        break;
     case 1013: s = irr("auth_status"); bytes_fields(m, s, {}); break;
     case 1100: s = irr("auth_user_add"); auth_user_add(m, s); break;
     case 1101: s = irr("auth_user_delete"); bytes_fields(m, s, {{1, "name", true}}); break;
     case 1102: s = irr("auth_user_get"); bytes_fields(m, s, {{1, "name", true}}); break;
-    case 1103: s = irr("auth_user_change_password"); auth_user_change_password(m, s); break;
+    case 1103:
+        s = irr("auth_user_change_password");
+        bytes_fields(m, s, {{1, "name", true}, {2, "password", false, true}, {3, "hashed_password", false, true}});
+        break;
     case 1104: s = irr("auth_user_grant_role"); bytes_fields(m, s, {{1, "name", true}, {2, "role", true}}); break;
     case 1105: s = irr("auth_user_revoke_role"); bytes_fields(m, s, {{1, "name", true}, {2, "role", true}}); break;
     case 1106: s = irr("auth_user_list"); bytes_fields(m, s, {}); break;
