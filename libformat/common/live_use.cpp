@@ -9,7 +9,8 @@
 
 #include <cerrno>
 #include <fstream>
-#include <set>
+#include <optional>
+#include <vector>
 
 namespace zabra {
 
@@ -29,6 +30,53 @@ bool under(const fs::path& p, const fs::path& root) {
     return a.size() > b.size() && a.compare(0, b.size(), b) == 0 && a[b.size()] == '/';
 }
 
+// A file of the process open under `root`.
+std::optional<fs::path> open_under(const fs::path& proc, const fs::path& root) {
+    std::error_code ec;
+    for (const auto& fd : fs::directory_iterator(proc / "fd", ec)) {
+        std::error_code lec;
+        const fs::path target = fs::read_symlink(fd.path(), lec);
+        if (!lec && under(target, root)) return target;
+    }
+    return std::nullopt;
+}
+
+// The argument with which the process was started on `root`: a config
+// naming it as `dataDir=` / `dataLogDir=` (ZooKeeper, zabra-node), or
+// --data-dir / --wal-dir (etcd), even before it has a file open there.
+std::optional<std::string> started_on(const fs::path& proc, const fs::path& root) {
+    std::ifstream cmd(proc / "cmdline", std::ios::binary);
+    std::vector<std::string> args;
+    for (std::string a; std::getline(cmd, a, '\0');) args.push_back(a);
+    std::error_code ec;
+    const fs::path cwd = fs::read_symlink(proc / "cwd", ec);
+    auto resolve = [&cwd](const std::string& value) { return fs::path(value).is_relative() ? cwd / value : fs::path(value); };
+    auto names_root = [&](const std::string& value) {
+        std::error_code e2;
+        const fs::path c = fs::weakly_canonical(resolve(value), e2);
+        return !e2 && (c == root || under(c, root));
+    };
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        std::string dir;
+        if ((a == "--data-dir" || a == "--wal-dir") && i + 1 < args.size()) dir = args[i + 1];
+        if (a.starts_with("--data-dir=") || a.starts_with("--wal-dir=")) dir = a.substr(a.find('=') + 1);
+        if (!dir.empty() && names_root(dir)) return fmt::format("was started with {}", a);
+        std::error_code e2;
+        const fs::path cfg = resolve(a);
+        if (a.empty() || a[0] == '-' || !fs::is_regular_file(cfg, e2) || fs::file_size(cfg, e2) > (1 << 20)) continue;
+        std::ifstream in(cfg);
+        for (std::string line; std::getline(in, line);) {
+            for (const std::string key : {"dataDir=", "dataLogDir="}) {
+                if (line.rfind(key, 0) == 0 && names_root(line.substr(key.size()))) {
+                    return fmt::format("serves this dir (its config {})", cfg.string());
+                }
+            }
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<std::string> live_users(const fs::path& dir) {
@@ -36,62 +84,13 @@ std::vector<std::string> live_users(const fs::path& dir) {
     std::error_code ec;
     const fs::path root = fs::weakly_canonical(dir, ec);
     const std::string self = std::to_string(::getpid());
-    std::set<std::string> seen;
     for (const auto& proc : fs::directory_iterator("/proc", ec)) {
         const std::string pid = proc.path().filename().string();
         if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid == self) continue;
-        std::error_code fec;
-        for (const auto& fd : fs::directory_iterator(proc.path() / "fd", fec)) {
-            std::error_code lec;
-            const fs::path target = fs::read_symlink(fd.path(), lec);
-            if (lec || !under(target, root)) continue;
-            if (seen.insert(pid).second) {
-                out.push_back(fmt::format("process {} ({}) has {} open", pid, comm_of(pid), target.string()));
-            }
-        }
-    }
-    // A server started on a config naming this dir (ZooKeeper, zabra-node:
-    // `dataDir=` / `dataLogDir=` in a file on its command line; etcd:
-    // --data-dir / --wal-dir), even before it has a file open here.
-    for (const auto& proc : fs::directory_iterator("/proc", ec)) {
-        const std::string pid = proc.path().filename().string();
-        if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos || pid == self || seen.count(pid)) continue;
-        std::ifstream cmd(proc.path() / "cmdline", std::ios::binary);
-        std::vector<std::string> args;
-        for (std::string a; std::getline(cmd, a, '\0');) args.push_back(a);
-        auto names_root = [&](const std::string& value) {
-            std::error_code e2;
-            fs::path p = value;
-            if (p.is_relative()) p = fs::read_symlink(proc.path() / "cwd", e2) / p;
-            const fs::path c = fs::weakly_canonical(p, e2);
-            return !e2 && (c == root || under(c, root));
-        };
-        for (std::size_t i = 0; i < args.size(); ++i) {
-            const std::string& a = args[i];
-            std::string dir;
-            if ((a == "--data-dir" || a == "--wal-dir") && i + 1 < args.size()) dir = args[i + 1];
-            if (a.starts_with("--data-dir=") || a.starts_with("--wal-dir=")) dir = a.substr(a.find('=') + 1);
-            if (!dir.empty() && names_root(dir)) {
-                out.push_back(fmt::format("process {} ({}) was started with {}", pid, comm_of(pid), a));
-                seen.insert(pid);
-                break;
-            }
-            std::error_code e2;
-            fs::path cfg = a;
-            if (cfg.is_relative()) cfg = fs::read_symlink(proc.path() / "cwd", e2) / cfg;
-            if (a.empty() || a[0] == '-' || !fs::is_regular_file(cfg, e2) || fs::file_size(cfg, e2) > (1 << 20)) continue;
-            std::ifstream in(cfg);
-            bool hit = false;
-            for (std::string line; !hit && std::getline(in, line);) {
-                for (const char* key : {"dataDir=", "dataLogDir="}) {
-                    if (line.rfind(key, 0) == 0) hit = hit || names_root(line.substr(std::string(key).size()));
-                }
-            }
-            if (hit) {
-                out.push_back(fmt::format("process {} ({}) serves this dir (its config {})", pid, comm_of(pid), cfg.string()));
-                seen.insert(pid);
-                break;
-            }
+        if (const auto file = open_under(proc.path(), root)) {
+            out.push_back(fmt::format("process {} ({}) has {} open", pid, comm_of(pid), file->string()));
+        } else if (const auto how = started_on(proc.path(), root)) {
+            out.push_back(fmt::format("process {} ({}) {}", pid, comm_of(pid), *how));
         }
     }
     // zkServer.sh writes the server's pid into dataDir.
