@@ -38,6 +38,12 @@ struct Live {
     void create(const std::string& path, const std::vector<zab::Acl>& acl = {{31, "world", "anyone"}}) {
         run(opcode::create, CreateRequest{path, std::string("v"), acl, 0, -1});
     }
+    // Every txn so far, as one log file.
+    void write_log(const fs::path& file, zab::TxnLogWriterOptions options) const {
+        zab::TxnLogWriter w(file, options);
+        for (const auto& t : log) w.append(t);
+        w.sync();
+    }
 };
 
 }  // namespace
@@ -87,11 +93,7 @@ TEST_CASE("recovery cuts a torn tail, keeping the file's size, and refuses mid-f
     fs::create_directories(v2);
     Live live;
     for (int i = 0; i < 20; ++i) live.create(fmt::format("/k{}", i));
-    {
-        zab::TxnLogWriter w(v2 / "log.1", {4096, 0});
-        for (const auto& t : live.log) w.append(t);
-        w.sync();
-    }
+    live.write_log(v2 / "log.1", {4096, 0});
     const std::string original = test::slurp(v2 / "log.1");
     std::vector<std::string> lines;
     auto log = [&lines](const std::string& s) { lines.push_back(s); };
@@ -206,11 +208,7 @@ TEST_CASE("recovery removes an unpublished log and moves aside a newest log that
     fs::create_directories(v2);
     Live live;
     for (int i = 0; i < 8; ++i) live.create(fmt::format("/u{}", i));
-    {
-        zab::TxnLogWriter w(v2 / "log.1", {4096, 0, true});
-        for (const auto& t : live.log) w.append(t);
-        w.sync();
-    }
+    live.write_log(v2 / "log.1", {4096, 0, true});
     const std::int64_t next = live.log.back().header.zxid + 1;
     std::vector<std::string> lines;
     auto log = [&lines](const std::string& s) { lines.push_back(s); };

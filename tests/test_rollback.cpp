@@ -54,6 +54,24 @@ std::vector<std::int64_t> zxids(const fs::path& data) {
     return out;
 }
 
+// Starts a shell command in the background (a stand-in for a server) and returns its pid.
+int start_background(const std::string& command) {
+    FILE* p = ::popen((command + " & echo $!").c_str(), "r");
+    REQUIRE(p);
+    char pid[32] = {};
+    REQUIRE(std::fgets(pid, sizeof pid, p));
+    ::pclose(p);
+    return std::stoi(pid);
+}
+
+// Runs argv until its status is `want` (or 5 s pass: the background
+// process may take a moment to start); returns the last status.
+int status_once_it_is(const std::vector<std::string>& argv, int want) {
+    int status = -1;
+    for (int i = 0; i < 50 && (status = test::run_command(argv).status) != want; ++i) ::usleep(100000);
+    return status;
+}
+
 fs::path only_backup(const fs::path& data) {
     std::vector<fs::path> dirs;
     for (const auto& e : fs::directory_iterator(data)) {
@@ -245,19 +263,12 @@ TEST_CASE("rollback and repair refuse a data dir a live process has files open i
     const auto before = contents(data);
     const fs::path log = zab::list_data_dir(data).logs.back().path;
     // A stand-in for a server: a process holding the newest log open.
-    const std::string holder = fmt::format("exec 3<'{}'; sleep 30", log.string());
-    FILE* p = ::popen(("bash -c \"" + holder + "\" & echo $!").c_str(), "r");
-    REQUIRE(p);
-    char pid[32] = {};
-    REQUIRE(std::fgets(pid, sizeof pid, p));
-    ::pclose(p);
-    for (int i = 0; i < 50 && test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50"}).status != 32; ++i) {
-        ::usleep(100000);  // until the holder has the file open
-    }
+    const int pid = start_background(fmt::format("bash -c \"exec 3<'{}'; sleep 30\"", log.string()));
+    status_once_it_is({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50"}, 32);
     CHECK(test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"}).status == 32);
     CHECK(test::run_command({ZABRA_BINARY, "repair", data.string(), "--yes"}).status == 32);
     CHECK(contents(data) == before);
-    ::kill(std::stoi(pid), SIGKILL);
+    ::kill(pid, SIGKILL);
 }
 
 TEST_CASE("a server that has no file open yet is still seen, by the config on its command line") {
@@ -266,17 +277,10 @@ TEST_CASE("a server that has no file open yet is still seen, by the config on it
     const fs::path cfg = tmp.path() / "zoo.cfg";
     test::spit(cfg, fmt::format("tickTime=2000\ndataDir={}\nclientPort=2181\n", data.string()));
     // As `java ... QuorumPeerMain zoo.cfg` or `zabra-node zoo.cfg` would be, before its first write.
-    FILE* p = ::popen(fmt::format("bash -c 'sleep 30; true' '{}' & echo $!", cfg.string()).c_str(), "r");
-    REQUIRE(p);
-    char pid[32] = {};
-    REQUIRE(std::fgets(pid, sizeof pid, p));
-    ::pclose(p);
-    int status = 0;
-    for (int i = 0; i < 50 && (status = test::run_command({ZABRA_BINARY, "repair", data.string()}).status) != 32; ++i) ::usleep(100000);
-    CHECK(status == 32);
-    ::kill(std::stoi(pid), SIGKILL);
-    for (int i = 0; i < 50 && (status = test::run_command({ZABRA_BINARY, "repair", data.string()}).status) == 32; ++i) ::usleep(100000);
-    CHECK(status == 0);
+    const int pid = start_background(fmt::format("bash -c 'sleep 30; true' '{}'", cfg.string()));
+    CHECK(status_once_it_is({ZABRA_BINARY, "repair", data.string()}, 32) == 32);
+    ::kill(pid, SIGKILL);
+    CHECK(status_once_it_is({ZABRA_BINARY, "repair", data.string()}, 0) == 0);
 }
 
 TEST_CASE("rollback of an etcd member: refused below the commit index, else the WAL ends at the index, and undo restores it") {

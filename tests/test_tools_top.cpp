@@ -44,6 +44,16 @@ PollResult down(const std::string& server, Reach reach, double at) {
     return r;
 }
 
+// Three servers, a:1 leading, all at `zxid`, sampled at `at`.
+Ensemble steady_three(const std::string& zxid, double at) {
+    Ensemble e({"a:1", "b:1", "c:1"});
+    e.update(parse_poll(ok("a:1", "leader", zxid, at)));
+    e.update(parse_poll(ok("b:1", "follower", zxid, at)));
+    e.update(parse_poll(ok("c:1", "follower", zxid, at)));
+    e.settle(at);
+    return e;
+}
+
 }  // namespace
 
 TEST_CASE("top: a real srvr and mntr reply parse into role, zxid and counters") {
@@ -91,11 +101,7 @@ TEST_CASE("top: lag counts only within the leader's epoch; an older epoch is 'ep
 }
 
 TEST_CASE("top: a leader change is recorded once, and a lost quorum is said") {
-    Ensemble e({"a:1", "b:1", "c:1"});
-    e.update(parse_poll(ok("a:1", "leader", "0x100000005", 1)));
-    e.update(parse_poll(ok("b:1", "follower", "0x100000005", 1)));
-    e.update(parse_poll(ok("c:1", "follower", "0x100000005", 1)));
-    e.settle(1);
+    Ensemble e = steady_three("0x100000005", 1);
     CHECK(e.leader_changes().empty());
     e.update(parse_poll(down("a:1", Reach::Refused, 2)));
     e.update(parse_poll(ok("b:1", "leader", "0x200000000", 2)));
@@ -115,11 +121,7 @@ TEST_CASE("top: a leader change is recorded once, and a lost quorum is said") {
 }
 
 TEST_CASE("top: a failover seen with an election in between is one leader change, and a silent server's age grows") {
-    Ensemble e({"a:1", "b:1", "c:1"});
-    e.update(parse_poll(ok("a:1", "leader", "0x100000005", 1)));
-    e.update(parse_poll(ok("b:1", "follower", "0x100000005", 1)));
-    e.update(parse_poll(ok("c:1", "follower", "0x100000005", 1)));
-    e.settle(1);
+    Ensemble e = steady_three("0x100000005", 1);
     // The election: nobody leads for a poll or two.
     PollResult looking = ok("b:1", "follower", "0x1", 2);
     looking.srvr = "This ZooKeeper instance is not currently serving requests\n";
