@@ -160,7 +160,8 @@ Outcome dump_etcd(const fs::path& path, const EtcdDumpOptions& o, std::ostream& 
     if (name.ends_with(".snap") || name.ends_with(".snap.broken")) {
         d.snaps({{path, etcd::parse_snap_name(name).value_or(etcd::SnapName{}), 0}});
     } else {
-        const auto seg = etcd::parse_segment_name(name.substr(0, name.find(".wal") + 4));
+        // A repair's copy (NAME.wal.broken) is read as the segment it was.
+        const auto seg = etcd::parse_segment_name(name.ends_with(".broken") ? name.substr(0, name.size() - 7) : name);
         d.wal({{path, seg.value_or(etcd::SegmentName{}), 0}});
     }
     return d.outcome();

@@ -30,16 +30,15 @@ public:
     void summary(const zab::VerifyReport& r) override {
         const auto& s = r.stats;
         if (s.wal_segments || s.snap_files) {
-            std::string e = fmt::format("etcd: {} WAL segment{} ({} records, {} entries", s.wal_segments,
-                                        s.wal_segments == 1 ? "" : "s", s.wal_records, s.entries);
-            if (s.etcd_members > 1) {
-                e = fmt::format("etcd: {} members, ", s.etcd_members) + e.substr(6);
-            } else {
-                if (s.first_index) e += fmt::format(", index {}..{}", *s.first_index, *s.last_index);
-                if (s.commit) e += fmt::format(", commit {}", *s.commit);
-            }
+            // Index range, commit and start snapshot are one member's: given only for one.
+            const bool one = s.etcd_members <= 1;
+            std::string e = one ? "etcd: " : fmt::format("etcd: {} members, ", s.etcd_members);
+            e += fmt::format("{} WAL segment{} ({} records, {} entries", s.wal_segments, s.wal_segments == 1 ? "" : "s",
+                             s.wal_records, s.entries);
+            if (one && s.first_index) e += fmt::format(", index {}..{}", *s.first_index, *s.last_index);
+            if (one && s.commit) e += fmt::format(", commit {}", *s.commit);
             e += fmt::format("), {} intact .snap file{}", s.snap_files, s.snap_files == 1 ? "" : "s");
-            if (s.etcd_snap && s.etcd_members <= 1) e += fmt::format("; etcd would start from {}", escape_text(s.etcd_snap->filename().string()));
+            if (one && s.etcd_snap) e += fmt::format("; etcd would start from {}", escape_text(s.etcd_snap->filename().string()));
             m_out << e << '\n';
             if (s.logs == 0 && s.snapshots == 0) return tally(r);
         }
