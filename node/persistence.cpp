@@ -59,7 +59,6 @@ bool holds_only_zeros(const fs::path& file) {
     return std::all_of(b.begin(), b.end(), [](std::uint8_t c) { return c == 0; });
 }
 
-std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
 
 // Files recovery takes out of the way go outside version-2, where ZooKeeper
 // does not look: later logs cut off by --force-recover, and unfinished logs.
@@ -111,7 +110,7 @@ Recovered recover(const RecoverOptions& o, const LogLine& log) {
         if (!logs.logs.empty() && logs.logs.front().name.zxid > 1) {
             throw std::runtime_error(fmt::format(
                 "no valid snapshot, and the logs start at {}: the txns before are lost; restore a snapshot",
-                hex(logs.logs.front().name.zxid)));
+                zab::zxid_hex(logs.logs.front().name.zxid)));
         }
         r.tree = std::make_unique<zab::DataTree>();
     }
@@ -156,7 +155,7 @@ Recovered recover(const RecoverOptions& o, const LogLine& log) {
         }
         const std::string what = fmt::format(
             "{}: damaged at offset {} after {} records, zxid {} ({}); {} non-zero bytes follow{}",
-            f.path.string(), end->offset, end->records, hex(last), end->detail, end->nonzero_bytes_after,
+            f.path.string(), end->offset, end->records, zab::zxid_hex(last), end->detail, end->nonzero_bytes_after,
             i + 1 < logs.logs.size() ? fmt::format(", and {} later log file(s)", logs.logs.size() - i - 1) : "");
         if (!o.force) {
             throw std::runtime_error(what + "; refusing to start (run `zabra verify` on the data dir; "
@@ -172,7 +171,7 @@ Recovered recover(const RecoverOptions& o, const LogLine& log) {
         break;
     }
     r.last_zxid = last;
-    log(fmt::format("replayed {} txns; last zxid {}", replayed, hex(last)));
+    log(fmt::format("replayed {} txns; last zxid {}", replayed, zab::zxid_hex(last)));
     return r;
 }
 

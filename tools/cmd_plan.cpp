@@ -26,7 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
 
 // "0x…" (0xffffffffffffffff is -1), decimal, -1, or epoch:counter.
 std::optional<std::int64_t> zxid_arg(const std::string& text) {
@@ -112,7 +111,7 @@ zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::s
     for (std::size_t i = after.size(); i-- > 1;) {
         if (!zab::zxid_follows(after[i - 1], after[i])) {
             notes += fmt::format("leader's logs break between {} and {}: its committed log starts after\n",
-                                 hex(after[i - 1]), hex(after[i]));
+                                 zab::zxid_hex(after[i - 1]), zab::zxid_hex(after[i]));
             after.erase(after.begin(), after.begin() + static_cast<std::ptrdiff_t>(i));
             break;
         }
@@ -125,7 +124,7 @@ zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::s
         // A leader that started a newer epoch sets lastProcessedZxid to it.
         s.last_processed = static_cast<std::int64_t>(static_cast<std::uint64_t>(*d.dir.current_epoch) << 32);
         notes += fmt::format("leader's currentEpoch {} is newer than its last txn: lastProcessedZxid {}\n",
-                             *d.dir.current_epoch, hex(s.last_processed));
+                             *d.dir.current_epoch, zab::zxid_hex(s.last_processed));
     }
     s.force_snap = o.force_snap_sync;
     s.txnlog_sync = o.snapshot_size_factor >= 0;
@@ -157,11 +156,11 @@ std::int64_t learner_zxid(const std::string& dir, std::string& notes) {
         const std::vector<std::int64_t> last = log_zxids({d.dir.logs.back()});
         if (!last.empty()) z = std::max(z, last.back());
     }
-    notes += fmt::format("learner's last zxid: {}\n", z == -1 ? std::string("-1 (empty database)") : hex(z));
+    notes += fmt::format("learner's last zxid: {}\n", z == -1 ? std::string("-1 (empty database)") : zab::zxid_hex(z));
     return z;
 }
 
-std::string json_zxid(const std::optional<std::int64_t>& z) { return z ? fmt::format("\"{}\"", hex(*z)) : "null"; }
+std::string json_zxid(const std::optional<std::int64_t>& z) { return z ? fmt::format("\"{}\"", zab::zxid_hex(*z)) : "null"; }
 
 }  // namespace
 
@@ -268,15 +267,15 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
                                "\"reason\":{}}}\n",
                                zab::sync_kind_name(plan.kind), json_zxid(plan.trunc_to), json_zxid(first),
                                json_zxid(last), plan.proposals.size(), bytes ? std::to_string(*bytes) : "null",
-                               json_zxid(plan.diff_zxid), hex(peer),
-                               hex(plan.current_zxid), plan.rule, json_string(plan.reason));
+                               json_zxid(plan.diff_zxid), zab::zxid_hex(peer),
+                               zab::zxid_hex(plan.current_zxid), plan.rule, json_string(plan.reason));
             return result;
         }
         out << notes;
         out << fmt::format("plan: {}\n", zab::sync_kind_name(plan.kind));
-        if (plan.trunc_to) out << fmt::format("  TRUNC to {}\n", hex(*plan.trunc_to));
-        if (plan.diff_zxid) out << fmt::format("  DIFF packet zxid {}\n", hex(*plan.diff_zxid));
-        if (first) out << fmt::format("  proposals {}..{} ({} txns)\n", hex(*first), hex(*last), plan.proposals.size());
+        if (plan.trunc_to) out << fmt::format("  TRUNC to {}\n", zab::zxid_hex(*plan.trunc_to));
+        if (plan.diff_zxid) out << fmt::format("  DIFF packet zxid {}\n", zab::zxid_hex(*plan.diff_zxid));
+        if (first) out << fmt::format("  proposals {}..{} ({} txns)\n", zab::zxid_hex(*first), zab::zxid_hex(*last), plan.proposals.size());
         if (bytes && plan.kind == zab::SyncKind::Snap) {
             out << fmt::format("  to send: a snapshot, about {} bytes (the newest snapshot's size)\n", *bytes);
         } else if (bytes && first) {
@@ -289,7 +288,7 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
             const std::vector<zab::DataFile> from = logs_from(ld.logs, *plan.trunc_to);
             if (!from.empty()) {
                 out << fmt::format("  learner: {} is cut after {}", from.front().path.filename().string(),
-                                   hex(*plan.trunc_to));
+                                   zab::zxid_hex(*plan.trunc_to));
                 for (std::size_t i = 1; i < from.size(); ++i) {
                     out << (i == 1 ? "; deleted: " : ", ") << from[i].path.filename().string();
                 }
@@ -299,7 +298,7 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
                 if (snap.name.zxid > *plan.trunc_to) {
                     out << fmt::format("  learner: {} is newer than {} and stays: ZooKeeper's TRUNC does not move "
                                        "it aside, and a restart would load it (ZOOKEEPER-4837)\n",
-                                       snap.path.filename().string(), hex(*plan.trunc_to));
+                                       snap.path.filename().string(), zab::zxid_hex(*plan.trunc_to));
                 }
             }
         }
@@ -310,7 +309,7 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
         case zab::SyncKind::TruncDiff:
             out << fmt::format("  on the learner's disk: the log holding {} is cut right after it, later logs are "
                                "deleted (newer snapshots stay), {}a snapshot is written\n",
-                               hex(*plan.trunc_to), plan.kind == zab::SyncKind::TruncDiff ? "the txns applied, " : "");
+                               zab::zxid_hex(*plan.trunc_to), plan.kind == zab::SyncKind::TruncDiff ? "the txns applied, " : "");
             break;
         case zab::SyncKind::Snap:
             out << "  on the learner's disk: a snapshot of the leader's tree is written; its logs stay\n";

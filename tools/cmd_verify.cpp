@@ -65,7 +65,7 @@ VerifyOutcome run_verify(const VerifyCliOptions& o, std::ostream& out, std::ostr
                 etcd_files.push_back(p);
             }
         }
-        if (!zk_paths.empty() || etcd_dirs.empty() && etcd_files.empty()) report = zab::verify(zk_paths, vo);
+        if (!zk_paths.empty() || (etcd_dirs.empty() && etcd_files.empty())) report = zab::verify(zk_paths, vo);
         for (const auto& d : etcd_dirs) etcd::verify_member(etcd::list_member_dir(d), report);
         if (!etcd_files.empty()) etcd::verify_etcd_files(etcd_files, report);
     }

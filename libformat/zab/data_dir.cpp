@@ -110,4 +110,6 @@ DataDir list_data_dir(const fs::path& path) {
     return d;
 }
 
+std::string zxid_hex(std::int64_t zxid) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(zxid)); }
+
 }  // namespace zabra::zab

@@ -62,6 +62,8 @@ DataDir list_data_dir(const std::filesystem::path& path);
 // An epoch file: ASCII decimal, no newline. nullopt + problem if malformed.
 std::optional<std::int64_t> read_epoch_file(const std::filesystem::path& path, std::string& problem);
 
+// "0x" and lower-case hex, as ZooKeeper's logs print a zxid.
+std::string zxid_hex(std::int64_t zxid);
 inline std::int64_t zxid_epoch(std::int64_t zxid) { return static_cast<std::int64_t>(static_cast<std::uint64_t>(zxid) >> 32); }
 inline std::int64_t zxid_counter(std::int64_t zxid) { return zxid & 0xffffffffll; }
 

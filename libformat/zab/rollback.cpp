@@ -16,7 +16,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
 
 std::int64_t zxid_of(const TxnLogRecord& r) { return decode_txn_header(r.payload).zxid; }
 
@@ -27,7 +26,7 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
     RollbackPlan p;
     p.target = target;
     p.plan.command = "rollback";
-    p.plan.target = hex(target);
+    p.plan.target = zxid_hex(target);
     std::optional<std::int64_t> lower;
     std::optional<std::size_t> holder;
     for (std::size_t i = 0; i < d.logs.size() && !holder; ++i) {
@@ -59,8 +58,8 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
             if (end.kind == LogEndKind::Damaged) {
                 throw RollbackRefused(fmt::format("{} is damaged at offset {} (after zxid {}), before {}: {}; run zabra "
                                                   "verify and zabra repair first",
-                                                  d.logs[i].path.string(), end.offset, lower ? hex(*lower) : "none",
-                                                  hex(target), end.detail),
+                                                  d.logs[i].path.string(), end.offset, lower ? zxid_hex(*lower) : "none",
+                                                  zxid_hex(target), end.detail),
                                       lower);
             }
             continue;
@@ -69,7 +68,7 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
         if (m.size() != cut) {
             p.plan.steps.push_back({FileStep::Kind::Cut, d.logs[i].path, cut,
                                     removed ? fmt::format("{} txns {}..{} and the preallocated tail", removed,
-                                                          hex(*first_after), hex(*last_after))
+                                                          zxid_hex(*first_after), zxid_hex(*last_after))
                                             : "the preallocated tail (no txns)"});
         }
         p.txns_removed += removed;
@@ -77,8 +76,8 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
         if (last_after) p.last_removed = last_after;
     }
     if (!holder) {
-        throw RollbackRefused(fmt::format("zxid {} is in no log of {}{}", hex(target), d.version2.string(),
-                                          lower ? fmt::format("; the nearest lower one is {}", hex(*lower)) : ""),
+        throw RollbackRefused(fmt::format("zxid {} is in no log of {}{}", zxid_hex(target), d.version2.string(),
+                                          lower ? fmt::format("; the nearest lower one is {}", zxid_hex(*lower)) : ""),
                               lower);
     }
     for (std::size_t i = *holder + 1; i < d.logs.size(); ++i) {
@@ -100,7 +99,7 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
         if (first && !p.first_removed) p.first_removed = first;
         if (last) p.last_removed = last;
         p.plan.steps.push_back({FileStep::Kind::MoveAside, d.logs[i].path, 0,
-                                n ? fmt::format("{} txns {}..{}", n, hex(*first), hex(*last)) : "no txns"});
+                                n ? fmt::format("{} txns {}..{}", n, zxid_hex(*first), zxid_hex(*last)) : "no txns"});
     }
     const bool snapshot_stays = std::any_of(d.snapshots.begin(), d.snapshots.end(),
                                             [&](const DataFile& s) { return s.name.zxid <= target; });
@@ -108,14 +107,14 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
         throw RollbackRefused(fmt::format("every snapshot in {} is named after a zxid above {}: with them moved aside "
                                           "ZooKeeper would not start (\"No snapshot found, but there are log "
                                           "entries\"); restore the server from the quorum instead",
-                                          d.version2.string(), hex(target)),
+                                          d.version2.string(), zxid_hex(target)),
                               lower);
     }
     for (const DataFile& s : d.snapshots) {
         if (s.name.zxid > target) {
             p.plan.steps.push_back({FileStep::Kind::MoveAside, s.path, 0,
                                     fmt::format("a snapshot of zxid {}, after the target: ZooKeeper would load it and "
-                                                "bring the removed txns back", hex(s.name.zxid))});
+                                                "bring the removed txns back", zxid_hex(s.name.zxid))});
         }
     }
     if (d.current_epoch && *d.current_epoch > zxid_epoch(target)) {
@@ -155,7 +154,7 @@ RepairPlan plan_repair(const fs::path& dir) {
         }
         if (end.kind == LogEndKind::TornTail) {
             p.plan.steps.push_back({FileStep::Kind::Cut, f.path, end.offset,
-                                    fmt::format("a torn last record after zxid {} ({})", last ? hex(*last) : "none",
+                                    fmt::format("a torn last record after zxid {} ({})", last ? zxid_hex(*last) : "none",
                                                 end.detail)});
             continue;
         }
@@ -163,7 +162,7 @@ RepairPlan plan_repair(const fs::path& dir) {
             "{}: damaged at offset {} after {} records (last zxid {}): {}; {} non-zero bytes follow{}{}; cutting "
             "here would lose them: resync this server from the quorum instead (stop it, move its data dir aside, "
             "let the leader send a SNAP), and never restamp the checksum",
-            f.path.string(), end.offset, end.records, last ? hex(*last) : "none", end.detail, end.nonzero_bytes_after,
+            f.path.string(), end.offset, end.records, last ? zxid_hex(*last) : "none", end.detail, end.nonzero_bytes_after,
             end.resume_offset ? fmt::format(", readable records resume at offset {}", *end.resume_offset) : "",
             newest ? "" : fmt::format(", and {} later log file(s)", d.logs.size() - i - 1)));
     }

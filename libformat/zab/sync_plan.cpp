@@ -1,3 +1,4 @@
+#include "libformat/zab/data_dir.h"
 #include "libformat/zab/sync_plan.h"
 
 #include "libformat/common/json_reader.h"
@@ -13,7 +14,6 @@ namespace {
 
 std::int64_t epoch_of(std::int64_t z) { return static_cast<std::int64_t>(static_cast<std::uint64_t>(z) >> 32); }
 bool is_new_epoch(std::int64_t z) { return (z & 0xffffffffll) == 0; }
-std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
 
 // What syncFollower queues, in order, and its needOpPacket flag.
 struct Queue {
@@ -82,7 +82,7 @@ SyncPlan plan_sync(const LeaderState& l, std::int64_t peer) {
     Queue q;
     std::int64_t current = peer;
     bool snap = true;
-    auto range = fmt::format("committed log {}..{}", hex(min), hex(max));
+    auto range = fmt::format("committed log {}..{}", zxid_hex(min), zxid_hex(max));
     if (l.force_snap) {
         p.rule = "force-snap";
         p.reason = "zookeeper.forceSnapshotSync is set: every learner gets a snapshot";
@@ -91,7 +91,7 @@ SyncPlan plan_sync(const LeaderState& l, std::int64_t peer) {
         q.need_op = false;
         snap = false;
         p.rule = "in-sync";
-        p.reason = fmt::format("the learner is at the leader's lastProcessedZxid {}: an empty DIFF", hex(lp));
+        p.reason = fmt::format("the learner is at the leader's lastProcessedZxid {}: an empty DIFF", zxid_hex(lp));
     } else if (peer > max && !is_new_epoch(peer)) {
         q.trunc = max;
         q.need_op = false;
@@ -99,12 +99,12 @@ SyncPlan plan_sync(const LeaderState& l, std::int64_t peer) {
         snap = false;
         p.rule = "peer-ahead";
         p.reason = fmt::format("the learner's {} is past the leader's newest committed txn {}: it truncates to {}",
-                               hex(peer), hex(max), hex(max));
+                               zxid_hex(peer), zxid_hex(max), zxid_hex(max));
     } else if (min <= peer && peer <= max) {
         current = walk(l.committed, peer, std::nullopt, max, q);
         snap = false;
         p.rule = "committed-log";
-        p.reason = fmt::format("the learner's {} is within the {}: the txns after it come from there", hex(peer),
+        p.reason = fmt::format("the learner's {} is within the {}: the txns after it come from there", zxid_hex(peer),
                                range);
     } else if (peer < min && l.txnlog_sync) {
         const bool usable = l.txnlog && !l.txnlog->empty() && l.txnlog->front() <= peer && !l.txnlog_over_limit;
@@ -113,16 +113,16 @@ SyncPlan plan_sync(const LeaderState& l, std::int64_t peer) {
             p.reason = l.txnlog_over_limit
                            ? fmt::format("the learner's {} is before the {}, and the on-disk log from there exceeds "
                                          "the size limit (snapshot size x snapshotSizeFactor)",
-                                         hex(peer), range)
+                                         zxid_hex(peer), range)
                            : fmt::format("the learner's {} is before the {} and before the oldest on-disk txn",
-                                         hex(peer), range);
+                                         zxid_hex(peer), range);
         } else {
             const std::int64_t c = walk(*l.txnlog, peer, min, max, q);
             if (c < min) {
                 q.clear();
                 current = peer;
                 p.rule = "txnlog-gap";
-                p.reason = fmt::format("the on-disk log from {} ends at {}, before the {}: a gap", hex(peer), hex(c),
+                p.reason = fmt::format("the on-disk log from {} ends at {}, before the {}: a gap", zxid_hex(peer), zxid_hex(c),
                                        range);
             } else {
                 current = walk(l.committed, c, std::nullopt, max, q);
@@ -130,15 +130,15 @@ SyncPlan plan_sync(const LeaderState& l, std::int64_t peer) {
                 p.rule = "txnlog+committed-log";
                 p.reason = fmt::format("the learner's {} is before the {}: the on-disk log supplies the txns up to {}, "
                                        "the committed log the rest",
-                                       hex(peer), range, hex(min));
+                                       zxid_hex(peer), range, zxid_hex(min));
             }
         }
     } else {
         p.rule = "unhandled";
         p.reason = peer < min ? fmt::format("the learner's {} is before the {} and txn-log sync is off "
                                             "(snapshotSizeFactor < 0)",
-                                            hex(peer), range)
-                              : fmt::format("the learner's {} is a new-epoch zxid past the {}", hex(peer), range);
+                                            zxid_hex(peer), range)
+                              : fmt::format("the learner's {} is a new-epoch zxid past the {}", zxid_hex(peer), range);
     }
     if (snap) current = lp;
     if (!snap && q.need_op) {
@@ -147,7 +147,7 @@ SyncPlan plan_sync(const LeaderState& l, std::int64_t peer) {
         p.rule = "epoch-boundary";
         p.reason = fmt::format("the first leader txn after the learner's {} is in another epoch: ZooKeeper never "
                                "sends a TRUNC across epochs, so the learner gets a snapshot",
-                               hex(peer));
+                               zxid_hex(peer));
     }
     p.current_zxid = current;
     if (snap) {

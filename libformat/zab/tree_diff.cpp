@@ -1,3 +1,4 @@
+#include "libformat/zab/data_dir.h"
 #include "libformat/zab/tree_diff.h"
 
 #include "libformat/common/mapped_file.h"
@@ -15,7 +16,6 @@ namespace {
 
 const std::vector<Acl> kOpenAcl = {{31, "world", "anyone"}};
 
-std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
 
 }  // namespace
 
@@ -121,7 +121,7 @@ DataTree tree_at(const std::vector<std::filesystem::path>& dirs, std::int64_t zx
         if (logs.empty() || logs.front().name.zxid != 1) {
             throw std::runtime_error(fmt::format("no valid snapshot at or before {} and the logs do not start at "
                                                  "zxid 0x1: the tree at {} cannot be rebuilt",
-                                                 hex(zxid), hex(zxid)));
+                                                 zxid_hex(zxid), zxid_hex(zxid)));
         }
         tree.emplace();
     }
@@ -142,15 +142,15 @@ DataTree tree_at(const std::vector<std::filesystem::path>& dirs, std::int64_t zx
             if (gap) {
                 throw std::runtime_error(fmt::format("the logs jump from {} to {} ({}): the tree at {} cannot be "
                                                      "rebuilt",
-                                                     hex(at), hex(t.header.zxid), logs[i].path.filename().string(),
-                                                     hex(zxid)));
+                                                     zxid_hex(at), zxid_hex(t.header.zxid), logs[i].path.filename().string(),
+                                                     zxid_hex(zxid)));
             }
             tree->apply(t);
             at = t.header.zxid;
         }
     }
     if (at < zxid && !past) {
-        throw std::runtime_error(fmt::format("the logs end at {}, before {}", hex(at), hex(zxid)));
+        throw std::runtime_error(fmt::format("the logs end at {}, before {}", zxid_hex(at), zxid_hex(zxid)));
     }
     return std::move(*tree);
 }

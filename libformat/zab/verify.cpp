@@ -1,3 +1,4 @@
+#include "libformat/zab/data_dir.h"
 #include "libformat/zab/verify.h"
 
 #include "libformat/common/mapped_file.h"
@@ -52,10 +53,9 @@ namespace zabra::zab {
 
 namespace {
 
-std::string hex(std::int64_t z) { return fmt::format("0x{:x}", static_cast<std::uint64_t>(z)); }
 
 std::string zxid_range(std::int64_t a, std::int64_t b) {
-    return a == b ? "zxid " + hex(a) : fmt::format("zxids {}..{}", hex(a), hex(b));
+    return a == b ? "zxid " + zxid_hex(a) : fmt::format("zxids {}..{}", zxid_hex(a), zxid_hex(b));
 }
 
 constexpr std::uint8_t kSealTail[5] = {0, 0, 0, 1, '/'};
@@ -194,7 +194,7 @@ private:
                                   f.path.filename().string())
                     : fmt::format("{} is not a name ZooKeeper writes, but ZooKeeper ignores the suffix and loads it "
                                   "as the {} of zxid {}",
-                                  f.path.filename().string(), what, hex(f.name.zxid)),
+                                  f.path.filename().string(), what, zxid_hex(f.name.zxid)),
                 "move it out of version-2 (ZooKeeper replays or restores from it)");
         };
         for (const auto& f : m_logs) check(f);
@@ -394,7 +394,7 @@ private:
             ++m_r.stats.digests_compared;
             if (c.expected != c.actual) {
                 add(Severity::Error, "snapshot-digest-mismatch", m_chosen->file.path,
-                    fmt::format("the nodes give digest {}, the snapshot stores {}", hex(c.actual), hex(c.expected)),
+                    fmt::format("the nodes give digest {}, the snapshot stores {}", zxid_hex(c.actual), zxid_hex(c.expected)),
                     "move it aside; ZooKeeper would load it without noticing")
                     .zxid = m_chosen->file.name.zxid;
             }
@@ -426,7 +426,7 @@ private:
             if (first && t && f.name.zxid >= 0 && t->zxid != f.name.zxid) {
                 Finding& fd = add(Severity::Warning, "log-name-mismatch", f.path,
                                   fmt::format("first txn is {} but the name says {}; ZooKeeper picks logs by name",
-                                              hex(t->zxid), hex(f.name.zxid)),
+                                              zxid_hex(t->zxid), zxid_hex(f.name.zxid)),
                                   "rename the file after its first zxid");
                 fd.offset = rec.offset;
                 fd.record = rec.index;
@@ -614,7 +614,7 @@ private:
         if (zxid <= prev.zxid) {
             Finding& fd = add(Severity::Error, "zxid-backwards", f.path,
                               fmt::format("zxid {} after {} ({}); ZooKeeper logs an error and replays it anyway",
-                                          hex(zxid), hex(prev.zxid), prev.file->path.filename().string()),
+                                          zxid_hex(zxid), zxid_hex(prev.zxid), prev.file->path.filename().string()),
                               "look for a duplicated or misnamed log file");
             fd.offset = rec.offset;
             fd.record = rec.index;
@@ -635,7 +635,7 @@ private:
                 Finding& fd = add(Severity::Info, "zxid-gap-covered", f.path,
                                   fmt::format("the log jumps from {} to {}; {} holds the state in between (a sync "
                                               "by snapshot)",
-                                              hex(prev.zxid), hex(zxid), s.file.path.filename().string()),
+                                              zxid_hex(prev.zxid), zxid_hex(zxid), s.file.path.filename().string()),
                                   "none");
                 fd.offset = rec.offset;
                 fd.record = rec.index;
@@ -648,13 +648,13 @@ private:
                           same_epoch
                               ? fmt::format("txns {}..{} are missing (the log goes from {} in {} to {}); ZooKeeper "
                                             "starts without them and without a word",
-                                            hex(prev.zxid + 1), hex(zxid - 1), hex(prev.zxid),
-                                            prev.file->path.filename().string(), hex(zxid))
+                                            zxid_hex(prev.zxid + 1), zxid_hex(zxid - 1), zxid_hex(prev.zxid),
+                                            prev.file->path.filename().string(), zxid_hex(zxid))
                               : fmt::format("epoch {} starts at counter {} after {} in {}: txns {}..{} of the new "
                                             "epoch are missing",
-                                            zxid_epoch(zxid), zxid_counter(zxid), hex(prev.zxid),
-                                            prev.file->path.filename().string(), hex(zxid & ~0xffffffffll) + "+1",
-                                            hex(zxid - 1)),
+                                            zxid_epoch(zxid), zxid_counter(zxid), zxid_hex(prev.zxid),
+                                            prev.file->path.filename().string(), zxid_hex(zxid & ~0xffffffffll) + "+1",
+                                            zxid_hex(zxid - 1)),
                           "find the missing log file, or resync this server from the quorum");
         fd.offset = rec.offset;
         fd.record = rec.index;
@@ -668,8 +668,8 @@ private:
         Finding& fd = add(Severity::Error, "snapshot-not-covered", m_first_after_snapshot->file->path,
                           fmt::format("ZooKeeper loads {} and needs the txns after {}, but the logs go on only at {}: "
                                       "everything in between is lost",
-                                      m_chosen->file.path.filename().string(), hex(s),
-                                      hex(m_first_after_snapshot->zxid)),
+                                      m_chosen->file.path.filename().string(), zxid_hex(s),
+                                      zxid_hex(m_first_after_snapshot->zxid)),
                           "find the missing log file, or resync this server from the quorum");
         fd.offset = m_first_after_snapshot->offset;
         fd.record = m_first_after_snapshot->record;
@@ -694,7 +694,7 @@ private:
         Finding& fd = add(Severity::Error, "digest-mismatch", f.path,
                           fmt::format("after replaying to {} the tree digest is {}, the log says {}: the data "
                                       "this server would load differs from what the leader had",
-                                      hex(t.header.zxid), hex(c.actual), hex(c.expected)),
+                                      zxid_hex(t.header.zxid), zxid_hex(c.actual), zxid_hex(c.expected)),
                           "resync this server from the quorum");
         fd.offset = rec.offset;
         fd.record = rec.index;
@@ -711,7 +711,7 @@ private:
         if (m_tree->in_fuzzy_range()) {
             add(Severity::Warning, "digest-not-covered", m_chosen->file.path,
                 fmt::format("the logs end at {} before the snapshot's digest zxid: the state cannot be checked",
-                            hex(m_applied)),
+                            zxid_hex(m_applied)),
                 "look for a missing log file");
         }
     }
@@ -736,7 +736,7 @@ private:
                 add(Severity::Error, "epoch-older-than-zxid", d.version2 / "currentEpoch",
                     fmt::format("currentEpoch is {} but the data reaches zxid {} of epoch {}; ZooKeeper will not "
                                 "start (\"The current epoch, {}, is older than the last zxid\")",
-                                *d.current_epoch, hex(*last), zxid_epoch(*last), *d.current_epoch),
+                                *d.current_epoch, zxid_hex(*last), zxid_epoch(*last), *d.current_epoch),
                     "power was lost during an epoch change: restore the epoch files from the quorum");
             }
             if (d.current_epoch && d.accepted_epoch && *d.accepted_epoch < *d.current_epoch) {
