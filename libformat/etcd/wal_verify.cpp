@@ -250,7 +250,6 @@ private:
             }
         }
         m_r.stats.wal_segments += m_segments.size();
-        for (const Gap& g : m_gaps) m_pending_gaps.push_back(g);
     }
 
     void end_of_segment(const SegmentEnd& se) {
@@ -283,7 +282,6 @@ private:
             return;
         }
         if (end.kind == WalEndKind::TornTail) {
-            const std::uint64_t dropped = seg.size - end.offset;
             Finding& f = place(add(hidden.entries ? Severity::Error : Severity::Warning,
                                    hidden.entries ? "wal-torn-with-records-after" : "wal-torn-tail", seg.path,
                                    fmt::format("{}; etcd's repair will cut the segment here (keeping a .broken copy){}",
@@ -294,7 +292,6 @@ private:
                                                   : "none: a torn last write after a crash; the entry was never "
                                                     "acknowledged unless it is on a quorum"));
             if (m_last) f.index = *m_last;
-            (void)dropped;
             return;
         }
         std::string code;
@@ -393,7 +390,7 @@ private:
                             !file_found ? "wal: file not found" : "wal: snapshot not found"),
                 "restore the missing segments or .snap files, or replace this member");
         }
-        for (const Gap& g : m_pending_gaps) {
+        for (const Gap& g : m_gaps) {
             const bool before_start = g.last_missing <= s_index;
             Finding& f = add(before_start ? Severity::Info : Severity::Error, before_start ? "wal-gap-before-start" : "wal-index-gap",
                              m_segments[g.segment].path,
@@ -418,7 +415,7 @@ private:
     std::optional<HardState> m_hard_state;
     std::pair<std::size_t, WalFrame> m_hard_state_at;
     std::vector<std::pair<std::uint64_t, std::uint64_t>> m_snapshot_records;  // index, term
-    std::vector<Gap> m_gaps, m_pending_gaps;
+    std::vector<Gap> m_gaps;  // classified once the start snapshot is known
     std::vector<std::tuple<std::uint64_t, std::uint64_t, fs::path>> m_good_snaps;  // term, index, path
 };
 
