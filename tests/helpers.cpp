@@ -3,8 +3,14 @@
 #include "libformat/common/zstd_codec.h"
 #include "libformat/zab/data_dir.h"
 
+#include <fcntl.h>
+#include <sys/ptrace.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <csignal>
 #include <cstdio>
 
 #include <algorithm>
@@ -109,10 +115,119 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     return r;
 }
 
+namespace {
+
+// VmHWM of a process, in KiB: the peak resident size of its current image.
+long peak_rss_of(pid_t pid) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    for (std::string line; std::getline(in, line);) {
+        if (line.starts_with("VmHWM:")) return std::stol(line.substr(6));
+    }
+    return 0;
+}
+
+}  // namespace
+
+MeasuredRun run_measured(const std::vector<std::string>& argv) {
+    // Not getrusage: a forked child's ru_maxrss counts the pages it shared
+    // with this (large) test process before exec. The child is traced
+    // instead, and its VmHWM read when it stops at its exit, its image intact.
+    MeasuredRun r;
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    const pid_t pid = ::fork();
+    if (pid < 0) return r;
+    if (pid == 0) {
+        const int null = ::open("/dev/null", O_WRONLY);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::ptrace(PTRACE_TRACEME, 0, nullptr, nullptr);
+        ::execv(args[0], args.data());  // stops with SIGTRAP once the new image is loaded
+        ::_exit(127);
+    }
+    int status = 0;
+    bool options_set = false;
+    for (;;) {
+        if (::waitpid(pid, &status, 0) < 0) {
+            if (errno == EINTR) continue;
+            return r;
+        }
+        if (WIFEXITED(status) || WIFSIGNALED(status)) break;
+        if (!WIFSTOPPED(status)) continue;
+        int forward = 0;
+        if (!options_set && WSTOPSIG(status) == SIGTRAP) {
+            ::ptrace(PTRACE_SETOPTIONS, pid, nullptr, reinterpret_cast<void*>(PTRACE_O_TRACEEXIT | PTRACE_O_EXITKILL));
+            options_set = true;
+        } else if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8))) {
+            r.peak_rss_kib = peak_rss_of(pid);
+        } else {
+            forward = WSTOPSIG(status);
+        }
+        ::ptrace(PTRACE_CONT, pid, nullptr, reinterpret_cast<void*>(static_cast<long>(forward)));
+    }
+    r.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    return r;
+}
+
+namespace {
+
+// Writes `bytes` at the end of fd, leaving 4 KiB blocks of zeros as holes when sparse.
+void write_blocks(int fd, std::string_view bytes, std::uint64_t at, Holes holes) {
+    constexpr std::size_t kBlock = 4096;
+    for (std::size_t i = 0; i < bytes.size(); i += kBlock) {
+        const std::string_view block = bytes.substr(i, kBlock);
+        if (holes == Holes::Sparse && block.find_first_not_of('\0') == std::string_view::npos) continue;
+        if (::pwrite(fd, block.data(), block.size(), static_cast<off_t>(at + i)) != static_cast<ssize_t>(block.size())) {
+            throw std::runtime_error("short write");
+        }
+    }
+}
+
+}  // namespace
+
+void extend_with_zeros(const fs::path& file, std::uint64_t size, Holes holes) {
+    const int fd = ::open(file.c_str(), O_WRONLY);
+    if (fd < 0) throw std::runtime_error("cannot open " + file.string());
+    struct stat st {};
+    ::fstat(fd, &st);
+    std::uint64_t at = static_cast<std::uint64_t>(st.st_size);
+    if (holes == Holes::Dense) {
+        const std::string zeros(1 << 20, '\0');
+        for (; at < size; at += zeros.size()) {
+            const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(zeros.size(), size - at));
+            write_blocks(fd, std::string_view(zeros).substr(0, n), at, holes);
+        }
+    }
+    const bool ok = ::ftruncate(fd, static_cast<off_t>(size)) == 0;
+    ::close(fd);
+    if (!ok) throw std::runtime_error("cannot extend " + file.string());
+}
+
+void copy_tree(const fs::path& from, const fs::path& to, Holes holes) {
+    fs::create_directories(to);
+    for (const auto& e : fs::recursive_directory_iterator(from)) {
+        const fs::path target = to / fs::relative(e.path(), from);
+        if (e.is_directory()) {
+            fs::create_directories(target);
+            continue;
+        }
+        if (!e.is_regular_file()) continue;
+        const std::string bytes = slurp(e.path());
+        const int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) throw std::runtime_error("cannot create " + target.string());
+        write_blocks(fd, bytes, 0, holes);
+        const bool ok = ::ftruncate(fd, static_cast<off_t>(bytes.size())) == 0;
+        ::close(fd);
+        if (!ok) throw std::runtime_error("cannot size " + target.string());
+    }
+}
+
 std::filesystem::path restore_etcd_member(const std::string& member, const std::filesystem::path& into) {
     namespace fs = std::filesystem;
     const fs::path from = fixtures() / "etcd" / "cluster" / member;
     const fs::path to = into / member;
+    fs::create_directories(into);
     fs::copy(from, to, fs::copy_options::recursive);
     std::vector<fs::path> packed_files;
     for (const auto& e : fs::recursive_directory_iterator(to)) {

@@ -30,6 +30,23 @@ struct CommandResult {
 };
 CommandResult run_command(const std::vector<std::string>& argv);
 
+// Runs a command with standard output and error sent to /dev/null, and
+// measures it: its exit status (-1 if it did not exit normally) and its peak
+// resident set size in KiB (VmHWM, read as it exits).
+struct MeasuredRun {
+    int status = -1;
+    long peak_rss_kib = 0;
+};
+MeasuredRun run_measured(const std::vector<std::string>& argv);
+
+// Copies a tree of files. Dense: every byte written, as cp --sparse=never,
+// tar or rsync leave a copy (zeros on disk, no holes). Sparse: every 4 KiB
+// block of zeros left as a hole, as a server's preallocation leaves it.
+enum class Holes { Dense, Sparse };
+void copy_tree(const std::filesystem::path& from, const std::filesystem::path& to, Holes holes);
+// Grows a file to `size` with zeros, written (Dense) or as a hole (Sparse).
+void extend_with_zeros(const std::filesystem::path& file, std::uint64_t size, Holes holes);
+
 // Copies tests/fixtures/etcd/cluster/<member> into `into`/<member>, with the
 // zstd-compressed WAL files restored to their original bytes; returns the copy.
 std::filesystem::path restore_etcd_member(const std::string& member, const std::filesystem::path& into);

@@ -122,12 +122,12 @@ TEST_CASE("a damaged log is dumped up to the damage and reported, with outcome D
     CHECK(run.out.find("DAMAGED after 1 records at offset " + std::to_string(rec.offset)) != std::string::npos);
 }
 
-TEST_CASE("not-ZooKeeper input is refused with a clear message") {
+TEST_CASE("input that is neither ZooKeeper nor etcd data is a usage error with a clear message") {
     test::TempDir tmp;
     test::spit(tmp.path() / "notes.txt", "hello");
     const Run r = dump({(tmp.path() / "notes.txt").string()}, tools::DumpFormat::Text);
-    CHECK(r.outcome == tools::Outcome::BadInput);
-    CHECK(r.err.find("not a ZooKeeper txn log or snapshot") != std::string::npos);
+    CHECK(r.outcome == tools::Outcome::Usage);
+    CHECK(r.err.find("not ZooKeeper or etcd data") != std::string::npos);
     const Run missing = dump({(tmp.path() / "nope").string()}, tools::DumpFormat::Text);
     CHECK(missing.outcome == tools::Outcome::BadInput);
     CHECK(missing.err.find("nope") != std::string::npos);

@@ -1,6 +1,7 @@
 #include "tools/cmd_diff.h"
 
 #include "libformat/common/mapped_file.h"
+#include "libformat/locate/data_location.h"
 #include "libformat/zab/snapshot_reader.h"
 #include "libformat/zab/tree_diff.h"
 #include "tools/diff/diff_printer.h"
@@ -34,7 +35,9 @@ namespace {
 zab::TreeView load_view(const fs::path& p) {
     MappedFile m(p);
     zab::SnapshotReadResult r;
-    const zab::Snapshot s = zab::load_snapshot(m.bytes(), r);
+    zab::SnapshotReadOptions ro;
+    ro.on_consumed = [&m](std::uint64_t c) { m.release_before(c); };
+    const zab::Snapshot s = zab::load_snapshot(m.bytes(), r, ro);
     if (r.error) throw std::runtime_error(fmt::format("{}: {}", p.string(), *r.error));
     if (!r.ok()) throw std::runtime_error(fmt::format("{}: a snapshot seal does not match (zabra verify says more)", p.string()));
     return zab::view_of(s);
@@ -46,6 +49,16 @@ DiffOutcome run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err)
     zab::TreeView a, b;
     std::string name_a, name_b;
     try {
+        for (std::size_t i = 0; i < (o.args.size() == 2 ? 2u : 1u); ++i) {
+            const locate::DataLocation where = locate::locate_data(o.args[i]);
+            const bool wanted = where.system == locate::DataSystem::ZooKeeper &&
+                                (o.args.size() == 2 ? where.zookeeper_file == zab::FileKind::Snapshot : where.is_dir);
+            if (!wanted) {
+                err << fmt::format("zabra diff: {} is {}; diff takes two ZooKeeper snapshots, or a ZooKeeper data dir "
+                                   "and two zxids\n", o.args[i], where.describe());
+                return DiffOutcome::Usage;
+            }
+        }
         if (o.args.size() == 2) {
             a = load_view(o.args[0]);
             b = load_view(o.args[1]);
@@ -57,13 +70,16 @@ DiffOutcome run_diff(const DiffOptions& o, std::ostream& out, std::ostream& err)
             if (!fs::is_directory(o.args[0]) || !za || !zb) {
                 err << "zabra diff: with three arguments: DATA_DIR ZXID_A ZXID_B (zxids in hex, decimal or "
                        "epoch:counter)\n";
-                return DiffOutcome::BadInput;
+                return DiffOutcome::Usage;
             }
             a = zab::view_of(zab::tree_at({o.args[0]}, *za));
             b = zab::view_of(zab::tree_at({o.args[0]}, *zb));
             name_a = fmt::format("0x{:x}", *za);
             name_b = fmt::format("0x{:x}", *zb);
         }
+    } catch (const locate::NotDataError& e) {
+        err << fmt::format("zabra diff: {}\n", e.what());
+        return DiffOutcome::Usage;
     } catch (const std::exception& e) {
         err << fmt::format("zabra diff: {}\n", e.what());
         return DiffOutcome::BadInput;

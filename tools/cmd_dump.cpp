@@ -1,6 +1,7 @@
 #include "tools/cmd_dump.h"
 
 #include "libformat/etcd/member_dir.h"
+#include "libformat/locate/data_location.h"
 
 #include "libformat/common/mapped_file.h"
 #include "libformat/zab/data_dir.h"
@@ -587,31 +588,33 @@ Outcome run_dump(const DumpOptions& o, std::ostream& out, std::ostream& err) {
     etcd_options.snap_files = o.snapshot_only;
     for (const auto& p : o.paths) {
         try {
-            if (etcd::is_etcd_path(p)) {
+            const locate::DataLocation where = locate::locate_data(p);
+            if (where.system == locate::DataSystem::Etcd) {
                 if (o.format == DumpFormat::Zk || o.follow || !o.filter.empty()) {
                     err << fmt::format("zabra dump: {}: etcd data: --format zk, --follow and the ZooKeeper filters "
                                        "(--from, --to, --epoch, --session, --path, --type) do not apply\n", p);
-                    worst = Outcome::BadInput;
+                    worst = tools::worst(worst, Outcome::Usage);
                     continue;
                 }
-                const Outcome e = dump_etcd(p, etcd_options, out, err);
-                if (e == Outcome::BadInput) worst = Outcome::BadInput;
-                if (e == Outcome::DataDamage && worst == Outcome::Ok) worst = Outcome::DataDamage;
+                worst = tools::worst(worst, dump_etcd(p, etcd_options, out, err));
                 continue;
             }
-            if (fs::is_directory(p)) {
+            if (where.is_dir) {
                 d.dir(p);
             } else {
                 d.file(p);
             }
+        } catch (const locate::NotDataError& e) {
+            err << fmt::format("zabra dump: {}\n", e.what());
+            worst = Outcome::Usage;
+            continue;
         } catch (const std::exception& e) {
             err << fmt::format("zabra dump: {}\n", e.what());
             d.set_outcome(Outcome::BadInput);
         }
-        if (d.outcome() == Outcome::BadInput) worst = Outcome::BadInput;
-        if (d.outcome() == Outcome::DataDamage && worst == Outcome::Ok) worst = Outcome::DataDamage;
+        worst = tools::worst(worst, d.outcome());
     }
-    if (o.follow && worst != Outcome::BadInput) {
+    if (o.follow && worst != Outcome::BadInput && worst != Outcome::Usage) {
         try {
             const fs::path p = o.paths.back();
             if (fs::is_directory(p)) {

@@ -1,6 +1,7 @@
 #include "tools/cmd_plan.h"
 
 #include "libformat/etcd/member_dir.h"
+#include "libformat/locate/data_location.h"
 #include "tools/plan/raft_plan.h"
 
 #include "libformat/common/json_reader.h"
@@ -45,22 +46,41 @@ zab::LeaderState state_from_json(const std::string& file) {
     }
 }
 
-// The zxids of the txns in `files`, in order (a torn or damaged tail ends a file).
-// Payload bytes of the txns read so far, by zxid: what a DIFF sends.
-using PayloadSizes = std::map<std::int64_t, std::uint64_t>;
+// Payload bytes of txns, by zxid (sorted, for binary search): what a DIFF
+// sends. 12 bytes a txn: a plan over millions of txns stays small.
+class PayloadSizes {
+public:
+    void add(const std::vector<std::int64_t>& zxids, const std::vector<std::uint32_t>& bytes, std::size_t from) {
+        for (std::size_t i = from; i < zxids.size(); ++i) m_sizes.emplace_back(zxids[i], bytes[i]);
+    }
+    void seal() {
+        std::sort(m_sizes.begin(), m_sizes.end());
+        m_sizes.erase(std::unique(m_sizes.begin(), m_sizes.end(),
+                                  [](const auto& a, const auto& b) { return a.first == b.first; }),
+                      m_sizes.end());
+    }
+    std::optional<std::uint64_t> of(std::int64_t zxid) const {
+        auto it = std::lower_bound(m_sizes.begin(), m_sizes.end(), std::pair<std::int64_t, std::uint32_t>{zxid, 0});
+        if (it == m_sizes.end() || it->first != zxid) return std::nullopt;
+        return it->second;
+    }
 
-std::vector<std::int64_t> log_zxids(const std::vector<zab::DataFile>& files, PayloadSizes* sizes = nullptr) {
+private:
+    std::vector<std::pair<std::int64_t, std::uint32_t>> m_sizes;
+};
+
+// The zxids of the txns in `files`, in order (a torn or damaged tail ends a
+// file), with their payload sizes.
+std::vector<std::int64_t> log_zxids(const std::vector<zab::DataFile>& files, std::vector<std::uint32_t>* bytes = nullptr) {
     std::vector<std::int64_t> out;
     for (const auto& f : files) {
         MappedFile m(f.path);
-        zab::TxnLogReaderOptions ro;
-        ro.extents = &m;
-        zab::TxnLogReader r(m.bytes(), ro);
+        zab::TxnLogReader r(m);
         zab::TxnLogRecord rec;
         while (r.next(rec)) {
             if (rec.payload.size() < zab::kTxnHeaderSize) continue;
             out.push_back(zab::decode_txn_header(rec.payload).zxid);
-            if (sizes != nullptr) (*sizes)[out.back()] = rec.payload.size();
+            if (bytes != nullptr) bytes->push_back(static_cast<std::uint32_t>(rec.payload.size()));
         }
     }
     return out;
@@ -104,10 +124,12 @@ zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::s
     const auto keep = static_cast<std::size_t>(std::max(o.commit_log_count, 500)) + 1;
     std::vector<std::int64_t> after;
     for (std::size_t i = d.dir.logs.size(); i-- > 0 && after.size() < keep;) {
-        std::vector<std::int64_t> zxids = log_zxids({d.dir.logs[i]}, &sizes);
-        after.insert(after.begin(), zxids.begin(), zxids.end());
+        std::vector<std::uint32_t> bytes;
+        std::vector<std::int64_t> zxids = log_zxids({d.dir.logs[i]}, &bytes);
+        const std::size_t wanted = std::min(zxids.size(), keep - after.size());
+        sizes.add(zxids, bytes, zxids.size() - wanted);
+        after.insert(after.begin(), zxids.end() - static_cast<std::ptrdiff_t>(wanted), zxids.end());
     }
-    if (after.size() > keep) after.erase(after.begin(), after.end() - static_cast<std::ptrdiff_t>(keep));
     for (std::size_t i = after.size(); i-- > 1;) {
         if (!zab::zxid_follows(after[i - 1], after[i])) {
             notes += fmt::format("leader's logs break between {} and {}: its committed log starts after\n",
@@ -140,11 +162,16 @@ zab::LeaderState leader_from_dir(const PlanOptions& o, std::int64_t peer, std::s
         std::uint64_t size = 0;
         for (std::size_t i = 1; i < files.size(); ++i) size += files[i].size;
         s.txnlog_over_limit = limit > 0 && size > limit;
-        if (!s.txnlog_over_limit && !files.empty()) s.txnlog = log_zxids(files, &sizes);
+        if (!s.txnlog_over_limit && !files.empty()) {
+            std::vector<std::uint32_t> bytes;
+            s.txnlog = log_zxids(files, &bytes);
+            sizes.add(*s.txnlog, bytes, 0);
+        }
         notes += fmt::format("on-disk log from {}: {} file(s), {} bytes (limit {})\n",
                              files.empty() ? "-" : files.front().path.filename().string(), files.size(), size,
                              limit == 0 ? std::string("none") : std::to_string(limit));
     }
+    sizes.seal();
     return s;
 }
 
@@ -158,6 +185,52 @@ std::int64_t learner_zxid(const std::string& dir, std::string& notes) {
     }
     notes += fmt::format("learner's last zxid: {}\n", z == -1 ? std::string("-1 (empty database)") : zab::zxid_hex(z));
     return z;
+}
+
+// Wrong or missing arguments, or dirs that hold no data to plan from: a
+// plan computed from them would be a confident answer about nothing.
+class PlanUsageError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// Which system the given dirs hold: both the same, each a dir with data in it.
+std::optional<locate::DataSystem> plan_system(const PlanOptions& o) {
+    std::optional<locate::DataLocation> leader, learner;
+    if (!o.leader_dir.empty()) leader = locate::locate_data(o.leader_dir);
+    if (!o.learner_dir.empty()) learner = locate::locate_data(o.learner_dir);
+    for (const auto* side : {&leader, &learner}) {
+        if (*side && !(*side)->is_dir) {
+            throw PlanUsageError(fmt::format("{} is {}; --leader and --learner take data dirs",
+                                             (*side)->path.string(), (*side)->describe()));
+        }
+    }
+    if (leader && learner && leader->system != learner->system) {
+        throw PlanUsageError(fmt::format("the leader's {} is {} and the learner's {} is {}: one system's member "
+                                         "cannot sync another's", o.leader_dir, leader->describe(), o.learner_dir,
+                                         learner->describe()));
+    }
+    for (const auto* side : {&leader, &learner}) {
+        if (!*side) continue;
+        const std::string role = side == &leader ? "leader" : "learner";
+        if ((*side)->system == locate::DataSystem::Etcd) {
+            const etcd::MemberDir m = etcd::list_member_dir((*side)->path);
+            if (m.segments.empty() && m.snaps.empty()) {
+                throw PlanUsageError(fmt::format("the {}'s {} ({}) holds no WAL segment and no .snap file: nothing to "
+                                                 "plan from", role, (*side)->path.string(), (*side)->describe()));
+            }
+        } else {
+            const zab::DataDir d = zab::list_data_dir((*side)->path);
+            if (d.logs.empty() && d.snapshots.empty()) {
+                throw PlanUsageError(fmt::format(
+                    "the {}'s {} holds no txn log and no snapshot: nothing to plan from{}", role, d.version2.string(),
+                    role == "learner" ? " (for a learner that starts empty, give --peer-zxid -1 instead)" : ""));
+            }
+        }
+    }
+    if (leader) return leader->system;
+    if (learner) return learner->system;
+    return std::nullopt;
 }
 
 std::string json_zxid(const std::optional<std::int64_t>& z) { return z ? fmt::format("\"{}\"", zab::zxid_hex(*z)) : "null"; }
@@ -203,11 +276,11 @@ void setup_plan(CLI::App& app, PlanOptions& o) {
 PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err) {
     PlanOutcome result;
     try {
-        if (!o.leader_dir.empty() && etcd::is_etcd_path(o.leader_dir)) {
-            if (o.learner_dir.empty() || !o.peer_zxid.empty()) {
-                throw std::runtime_error("for etcd, give the follower's data dir as --learner DIR");
+        const std::optional<locate::DataSystem> system = plan_system(o);
+        if (system == locate::DataSystem::Etcd) {
+            if (o.learner_dir.empty() || !o.peer_zxid.empty() || !o.leader_state.empty()) {
+                throw PlanUsageError("for etcd, give the leader's and the follower's data dirs as --leader DIR --learner DIR");
             }
-            if (!etcd::is_etcd_path(o.learner_dir)) throw std::runtime_error(o.learner_dir + ": not an etcd data dir");
             const etcd::RaftSyncPlan p = run_raft_plan({o.leader_dir, o.learner_dir, o.catch_up_entries, o.json}, out);
             // The same exit codes as ZooKeeper's kinds of sync.
             switch (p.kind) {
@@ -220,10 +293,10 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
             return result;
         }
         if (o.leader_dir.empty() == o.leader_state.empty()) {
-            throw std::runtime_error("give the leader as --leader DIR or --leader-state FILE");
+            throw PlanUsageError("give the leader as --leader DIR or --leader-state FILE");
         }
         if (o.learner_dir.empty() == o.peer_zxid.empty()) {
-            throw std::runtime_error("give the learner as --learner DIR or --peer-zxid ZXID");
+            throw PlanUsageError("give the learner as --learner DIR or --peer-zxid ZXID");
         }
         std::string notes;
         std::int64_t peer = 0;
@@ -251,7 +324,7 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
                 bytes = snapshot_bytes;
             } else {
                 for (const std::int64_t z : plan.proposals) {
-                    if (auto it = sizes.find(z); it != sizes.end()) *bytes += it->second;
+                    if (const auto n = sizes.of(z)) *bytes += *n;
                 }
             }
         }
@@ -315,6 +388,12 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
             out << "  on the learner's disk: a snapshot of the leader's tree is written; its logs stay\n";
             break;
         }
+    } catch (const PlanUsageError& e) {
+        err << "zabra plan: " << e.what() << '\n';
+        result.usage = true;
+    } catch (const locate::NotDataError& e) {
+        err << "zabra plan: " << e.what() << '\n';
+        result.usage = true;
     } catch (const std::exception& e) {
         err << "zabra plan: " << e.what() << '\n';
         result.bad_input = true;

@@ -29,6 +29,7 @@ struct PlanOptions {
 struct PlanOutcome {
     std::optional<zab::SyncKind> kind;
     bool bad_input = false;
+    bool usage = false;  // wrong arguments, or dirs with no data (or of two systems) to plan from
 };
 
 void setup_plan(CLI::App& app, PlanOptions& options);

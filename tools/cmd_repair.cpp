@@ -1,5 +1,6 @@
 #include "tools/cmd_repair.h"
 
+#include "libformat/locate/data_location.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/rollback.h"
 #include "tools/mutate/guard.h"
@@ -30,6 +31,12 @@ void setup_repair(CLI::App& app, RepairOptions& o) {
 
 MutateOutcome run_repair(const RepairOptions& o, std::ostream& out, std::ostream& err) {
     try {
+        const locate::DataLocation where = locate::locate_data(o.dir);
+        if (where.system != locate::DataSystem::ZooKeeper || !where.is_dir) {
+            err << "zabra repair: " << o.dir << " is " << where.describe()
+                << "; repair takes a ZooKeeper data dir (etcd cuts its own torn WAL tail at start)\n";
+            return MutateOutcome::Usage;
+        }
         const fs::path v2 = zab::find_version2(o.dir);
         const fs::path root = backup_root(v2);
         const MutateSwitches sw{o.yes, o.force, o.json};
@@ -38,6 +45,9 @@ MutateOutcome run_repair(const RepairOptions& o, std::ostream& out, std::ostream
         const zab::RepairPlan plan = zab::plan_repair(v2);
         report.unrepairable = plan.unrepairable;
         return carry_out(plan.plan, root, sw, report, out);
+    } catch (const locate::NotDataError& e) {
+        err << "zabra repair: " << e.what() << '\n';
+        return MutateOutcome::Usage;
     } catch (const std::exception& e) {
         err << "zabra repair: " << e.what() << '\n';
         return MutateOutcome::OperationalError;

@@ -2,6 +2,7 @@
 
 #include "libformat/common/file_plan.h"
 #include "libformat/etcd/member_dir.h"
+#include "libformat/locate/data_location.h"
 #include "libformat/etcd/wal_rollback.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/rollback.h"
@@ -130,7 +131,12 @@ MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ost
             say("undone", "restored: every file is back to its original bytes (SHA-1 checked)");
             return MutateOutcome::Applied;
         }
-        if (etcd::is_etcd_path(o.dir)) return run_etcd_rollback(o, out, err);
+        const locate::DataLocation where = locate::locate_data(o.dir);
+        if (!where.is_dir) {
+            err << "zabra rollback: " << o.dir << " is " << where.describe() << "; give the server's data dir\n";
+            return MutateOutcome::Usage;
+        }
+        if (where.system == locate::DataSystem::Etcd) return run_etcd_rollback(o, out, err);
         const std::optional<std::int64_t> target = parse_zxid(o.to);
         if (!target) {
             err << "zabra rollback: --to " << o.to << ": not a zxid\n";
@@ -156,6 +162,9 @@ MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ost
         }
         report.notes.insert(report.notes.end(), plan.notes.begin(), plan.notes.end());
         return carry_out(plan.plan, root, sw, report, out);
+    } catch (const locate::NotDataError& e) {
+        err << "zabra rollback: " << e.what() << '\n';
+        return MutateOutcome::Usage;
     } catch (const std::exception& e) {
         err << "zabra rollback: " << e.what() << '\n';
         return MutateOutcome::OperationalError;

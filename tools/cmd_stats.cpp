@@ -2,6 +2,7 @@
 
 #include "libformat/common/mapped_file.h"
 #include "libformat/etcd/member_dir.h"
+#include "libformat/locate/data_location.h"
 #include "libformat/etcd/wal_stats.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/snapshot_reader.h"
@@ -49,9 +50,7 @@ namespace {
 // Adds a log's txns; false if the log is damaged (what came before still counts).
 bool add_log(const fs::path& path, zab::LogStats& s) {
     MappedFile m(path);
-    zab::TxnLogReaderOptions ro;
-    ro.extents = &m;
-    zab::TxnLogReader r(m.bytes(), ro);
+    zab::TxnLogReader r(m);
     zab::TxnLogRecord rec;
     bool ok = true;
     while (r.next(rec)) {
@@ -73,7 +72,9 @@ bool snapshot_stats(const fs::path& path, zab::SnapshotStats& s) {
         void on_node(const zab::SnapshotNode& n) override { s.add(n); }
     } v(s);
     MappedFile m(path);
-    return zab::read_snapshot(m.bytes(), v).ok();
+    zab::SnapshotReadOptions ro;
+    ro.on_consumed = [&m](std::uint64_t c) { m.release_before(c); };
+    return zab::read_snapshot(m.bytes(), v, ro).ok();
 }
 
 }  // namespace
@@ -86,24 +87,26 @@ Outcome run_stats(const StatsOptions& o, std::ostream& out, std::ostream& err) {
     };
     for (const auto& p : o.paths) {
         try {
-            if (etcd::is_etcd_path(p) && !fs::is_directory(p) && !fs::path(p).filename().string().ends_with(".wal")) {
+            const locate::DataLocation where = locate::locate_data(p);
+            if (where.system == locate::DataSystem::Etcd && !where.is_dir &&
+                !fs::path(p).filename().string().ends_with(".wal")) {
                 err << fmt::format("zabra stats: {}: only etcd WAL segments and member dirs are summarised (zabra dump "
                                    "prints .snap files)\n", p);
-                outcome = Outcome::BadInput;
+                outcome = worst(outcome, Outcome::BadInput);
                 continue;
             }
-            if (etcd::is_etcd_path(p)) {
+            if (where.system == locate::DataSystem::Etcd) {
                 const std::vector<etcd::SegmentFile> segments =
-                    fs::is_directory(p) ? etcd::list_member_dir(p).segments
-                                        : std::vector<etcd::SegmentFile>{{p, etcd::parse_segment_name(fs::path(p).filename().string())
-                                                                                 .value_or(etcd::SegmentName{}),
-                                                                          0}};
+                    where.is_dir ? etcd::list_member_dir(p).segments
+                                 : std::vector<etcd::SegmentFile>{{p, etcd::parse_segment_name(fs::path(p).filename().string())
+                                                                          .value_or(etcd::SegmentName{}),
+                                                                   0}};
                 const etcd::WalStats s = etcd::wal_stats(segments, o.depth);
                 if (s.damaged) damage();
                 printer->etcd_wal(fmt::format("{} ({} segments)", p, segments.size()), s, o.top);
                 continue;
             }
-            if (fs::is_directory(p)) {
+            if (where.is_dir) {
                 const zab::DataDir d = zab::list_data_dir(p);
                 if (!o.snapshot_only) {
                     zab::LogStats s;
@@ -121,9 +124,7 @@ Outcome run_stats(const StatsOptions& o, std::ostream& out, std::ostream& err) {
                 }
                 continue;
             }
-            MappedFile m(p);
-            const auto b = m.bytes();
-            if (b.size() >= 4 && load_be32(b.data()) == zab::kTxnLogMagic) {
+            if (where.zookeeper_file == zab::FileKind::TxnLog) {
                 zab::LogStats s;
                 s.depth = o.depth;
                 if (!add_log(p, s)) damage();
@@ -134,9 +135,12 @@ Outcome run_stats(const StatsOptions& o, std::ostream& out, std::ostream& err) {
                 if (!snapshot_stats(p, s)) damage();
                 printer->snapshot(p, s, o.top);
             }
+        } catch (const locate::NotDataError& e) {
+            err << fmt::format("zabra stats: {}\n", e.what());
+            outcome = worst(outcome, Outcome::Usage);
         } catch (const std::exception& e) {
             err << fmt::format("zabra stats: {}\n", e.what());
-            outcome = Outcome::BadInput;
+            outcome = worst(outcome, Outcome::BadInput);
         }
     }
     printer->finish();

@@ -2,6 +2,7 @@
 
 #include "libformat/etcd/member_dir.h"
 #include "libformat/etcd/wal_verify.h"
+#include "libformat/locate/data_location.h"
 #include "libformat/zab/verify.h"
 #include "tools/progress.h"
 #include "tools/verify/finding_printer.h"
@@ -43,7 +44,8 @@ void setup_verify(CLI::App& app, VerifyCliOptions& o) {
         ->option_text("BYTES");
 }
 
-VerifyOutcome run_verify(const VerifyCliOptions& o, std::ostream& out, std::ostream&) {
+VerifyOutcome run_verify(const VerifyCliOptions& o, std::ostream& out, std::ostream& err) {
+    VerifyOutcome result;
     zab::VerifyOptions vo;
     vo.replay = o.replay;
     if (o.max_record != 0) vo.max_record = o.max_record;
@@ -56,16 +58,24 @@ VerifyOutcome run_verify(const VerifyCliOptions& o, std::ostream& out, std::ostr
         // etcd member dirs and files go to the etcd checks, the rest to ZooKeeper's.
         std::vector<std::filesystem::path> zk_paths, etcd_files;
         for (const auto& p : paths) {
-            std::error_code ec;
-            if (!etcd::is_etcd_path(p)) {
-                zk_paths.push_back(p);
-            } else if (std::filesystem::is_directory(p, ec)) {
-                etcd_dirs.push_back(p);
-            } else {
-                etcd_files.push_back(p);
+            try {
+                const locate::DataLocation where = locate::locate_data(p);
+                if (where.system == locate::DataSystem::ZooKeeper) {
+                    zk_paths.push_back(p);
+                } else if (where.is_dir) {
+                    etcd_dirs.push_back(p);
+                } else {
+                    etcd_files.push_back(p);
+                }
+            } catch (const locate::NotDataError& e) {
+                err << "zabra verify: " << e.what() << '\n';
+                result.usage = true;
+            } catch (const std::exception&) {
+                zk_paths.push_back(p);  // unreadable: ZooKeeper's checks report it as a finding
             }
         }
-        if (!zk_paths.empty() || (etcd_dirs.empty() && etcd_files.empty())) report = zab::verify(zk_paths, vo);
+        if (result.usage) return result;
+        if (!zk_paths.empty()) report = zab::verify(zk_paths, vo);
         for (const auto& d : etcd_dirs) etcd::verify_member(etcd::list_member_dir(d), report);
         if (!etcd_files.empty()) etcd::verify_etcd_files(etcd_files, report);
     }
@@ -79,7 +89,10 @@ VerifyOutcome run_verify(const VerifyCliOptions& o, std::ostream& out, std::ostr
     }
     printer->summary(report);
     out.flush();
-    return {report.count(zab::Severity::Warning) > 0, report.count(zab::Severity::Error) > 0, report.unreadable};
+    result.warnings = report.count(zab::Severity::Warning) > 0;
+    result.errors = report.count(zab::Severity::Error) > 0;
+    result.unreadable = report.unreadable;
+    return result;
 }
 
 }  // namespace zabra::tools

@@ -23,6 +23,7 @@ struct VerifyOutcome {
     bool warnings = false;
     bool errors = false;
     bool unreadable = false;
+    bool usage = false;  // a path holds neither ZooKeeper nor etcd data: nothing was checked
 };
 
 void setup_verify(CLI::App& app, VerifyCliOptions& options);

@@ -6,8 +6,12 @@ namespace zabra::tools {
 enum class Outcome {
     Ok,          // everything read was clean (a torn tail is normal and reported)
     DataDamage,  // damaged records, failed seals, or txns ZooKeeper could not replay (unknown type, bad multi op)
-    BadInput,    // an input could not be opened or is not ZooKeeper data
+    BadInput,    // an input could not be opened or read
+    Usage,       // an input is neither ZooKeeper nor etcd data (the wrong path was given)
 };
+
+// The outcome of several inputs: the worst one.
+inline Outcome worst(Outcome a, Outcome b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
 
 // What rollback and repair did (fsck-style exit bits in tools/main.cpp).
 enum class MutateOutcome {

@@ -71,9 +71,21 @@ MappedFile::MappedFile(MappedFile&& other) noexcept
 }
 
 void MappedFile::release_before(std::uint64_t offset) const {
+    // Whole pages only: the page holding `offset` is still being read.
     static const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-    const std::uint64_t end = std::min<std::uint64_t>(offset, m_size) / page * page;
-    if (m_data != nullptr && end > 0) ::madvise(const_cast<std::uint8_t*>(m_data), end, MADV_DONTNEED);
+    release(0, offset / page * page);
+}
+
+void MappedFile::release(std::uint64_t from, std::uint64_t to) const {
+    // The map is read-only and private, so its pages are never dirty: dropping
+    // a page that is partly outside [from, to) loses nothing either, it is
+    // read back from the file if touched again.
+    static const std::uint64_t page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t begin = std::min<std::uint64_t>(from, m_size) / page * page;
+    const std::uint64_t end = (std::min<std::uint64_t>(to, m_size) + page - 1) / page * page;
+    if (m_data != nullptr && end > begin) {
+        ::madvise(const_cast<std::uint8_t*>(m_data) + begin, end - begin, MADV_DONTNEED);
+    }
 }
 
 MappedFile::~MappedFile() {

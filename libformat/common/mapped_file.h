@@ -12,6 +12,9 @@ namespace zabra {
 // Which ranges of a file can hold data; the rest are holes (zeros that are not
 // on disk). ZooKeeper preallocates logs by writing one byte at the end, so a
 // 64 MiB log is mostly hole, and scanning it for non-zero bytes need not read it.
+// A copy (cp, tar, rsync, a backup) has no holes: its zeros are real, so a
+// reader also gives the pages it has scanned back (release), or a dense tail
+// would stay resident.
 class FileExtents {
 public:
     virtual ~FileExtents() = default;
@@ -19,6 +22,9 @@ public:
     virtual std::uint64_t next_data(std::uint64_t from) const = 0;
     // The first offset >= from that starts a hole (or the file size).
     virtual std::uint64_t next_hole(std::uint64_t from) const = 0;
+    // The bytes of [from, to) will not be read again soon: their pages may be
+    // dropped from memory. They stay readable (read back from the file).
+    virtual void release(std::uint64_t from, std::uint64_t to) const = 0;
 };
 
 class MappedFile final : public FileExtents {
@@ -42,6 +48,7 @@ public:
 
     std::uint64_t next_data(std::uint64_t from) const override;
     std::uint64_t next_hole(std::uint64_t from) const override;
+    void release(std::uint64_t from, std::uint64_t to) const override;
 
 private:
     std::filesystem::path m_path;

@@ -79,19 +79,52 @@ std::string snap_file_name(std::uint64_t term, std::uint64_t index) {
     return fmt::format("{:016x}-{:016x}.snap", term, index);
 }
 
-bool is_etcd_path(const fs::path& path) {
-    if (is_dir(path)) {
-        if (is_dir(path / "member" / "wal") || is_dir(path / "member" / "snap")) return true;
-        if (is_dir(path / "wal") && path.filename() == "member") return true;
-        {  // a wal dir (any name, as --wal-dir allows) or a snap dir
-            std::error_code ec;
-            for (const auto& e : fs::directory_iterator(path, ec)) {
-                const std::string n = e.path().filename().string();
-                if (parse_segment_name(n) || parse_snap_name(n)) return true;
-            }
-        }
-        return false;
+namespace {
+
+// A dir holding files only etcd names so: WAL segments, or .snap files and the db.
+bool holds_segments(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        if (parse_segment_name(e.path().filename().string()) && e.is_regular_file(ec)) return true;
     }
+    return false;
+}
+
+bool holds_snap_files(const fs::path& dir) {
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        const std::string n = e.path().filename().string();
+        if ((parse_snap_name(n) || n == "db") && e.is_regular_file(ec)) return true;
+    }
+    return false;
+}
+
+bool is_member_dir(const fs::path& dir) {
+    return (is_dir(dir / "wal") && holds_segments(dir / "wal")) || (is_dir(dir / "snap") && holds_snap_files(dir / "snap"));
+}
+
+}  // namespace
+
+std::optional<EtcdDirLevel> etcd_dir_level(const fs::path& dir) {
+    if (!is_dir(dir)) return std::nullopt;
+    if (is_dir(dir / "member") && is_member_dir(dir / "member")) return EtcdDirLevel::Data;
+    if (is_member_dir(dir)) return EtcdDirLevel::Member;
+    if (holds_segments(dir)) return EtcdDirLevel::Wal;
+    if (holds_snap_files(dir)) return EtcdDirLevel::Snap;
+    return std::nullopt;
+}
+
+const char* etcd_dir_level_name(EtcdDirLevel level) {
+    switch (level) {
+    case EtcdDirLevel::Data: return "data dir";
+    case EtcdDirLevel::Member: return "member dir";
+    case EtcdDirLevel::Wal: return "wal dir";
+    case EtcdDirLevel::Snap: return "snap dir";
+    }
+    return "?";
+}
+
+bool is_etcd_file(const fs::path& path) {
     const std::string n = path.filename().string();
     if (n.ends_with(".wal") || n.ends_with(".snap") || n.ends_with(".wal.broken") || n.ends_with(".snap.broken")) return true;
     return starts_like_wal(path);
@@ -99,18 +132,23 @@ bool is_etcd_path(const fs::path& path) {
 
 MemberDir list_member_dir(const fs::path& path) {
     MemberDir m;
-    if (is_dir(path / "member")) {
+    const std::optional<EtcdDirLevel> level = etcd_dir_level(path);
+    if (!level) {
+        throw std::runtime_error(fmt::format("{} is not an etcd data, member, wal or snap directory (it holds no WAL "
+                                             "segment, .snap file or db, nor wal/ or snap/ dirs holding them)",
+                                             path.string()));
+    }
+    switch (*level) {
+    case EtcdDirLevel::Data:
         m.wal_dir = path / "member" / "wal";
         m.snap_dir = path / "member" / "snap";
-    } else if (is_dir(path / "wal") || is_dir(path / "snap")) {
+        break;
+    case EtcdDirLevel::Member:
         m.wal_dir = path / "wal";
         m.snap_dir = path / "snap";
-    } else if (path.filename() == "snap") {
-        m.snap_dir = path;
-    } else if (is_dir(path)) {
-        m.wal_dir = path;  // a wal dir given directly (--wal-dir setups)
-    } else {
-        throw std::runtime_error(fmt::format("{} is not an etcd data, member, wal or snap directory", path.string()));
+        break;
+    case EtcdDirLevel::Wal: m.wal_dir = path; break;
+    case EtcdDirLevel::Snap: m.snap_dir = path; break;
     }
     if (!is_dir(m.wal_dir)) m.wal_dir.clear();
     if (!is_dir(m.snap_dir)) m.snap_dir.clear();

@@ -35,11 +35,21 @@ struct MemberDir {
     std::optional<std::filesystem::path> db;          // snap/db, the bbolt key-value store
 };
 
-// True when `path` is an etcd data dir, member dir, wal or snap dir, or a
-// *.wal / *.snap file (by name, or by a WAL's first bytes).
-bool is_etcd_path(const std::filesystem::path& path);
+// What an etcd dir is, told by what it holds, never by its name: operators
+// copy member/ as etcd-3/, keep only wal/ and snap/, or run with --wal-dir.
+//   Wal     it holds <seq>-<index>.wal segments
+//   Snap    it holds <term>-<index>.snap files or a db
+//   Member  its wal/ or snap/ is one of those
+//   Data    its member/ is a member dir
+enum class EtcdDirLevel { Data, Member, Wal, Snap };
+std::optional<EtcdDirLevel> etcd_dir_level(const std::filesystem::path& dir);
+const char* etcd_dir_level_name(EtcdDirLevel level);  // "data dir", "member dir", "wal dir", "snap dir"
 
-// Lists a data dir (holding member/), a member dir, or a wal or snap dir.
+// True when `path` is a *.wal / *.snap file (or a .broken copy), by name, or
+// a file that starts like a WAL segment.
+bool is_etcd_file(const std::filesystem::path& path);
+
+// Lists a data dir, a member dir, or a wal or snap dir, of any name.
 // Throws std::runtime_error when the path is none of these.
 MemberDir list_member_dir(const std::filesystem::path& path);
 

@@ -23,6 +23,7 @@ bool WalLogReader::open_next() {
         WalReaderOptions o;
         o.chain = m_chain;
         o.last_segment = m_current + 1 == m_segments.size();
+        o.extents = m_file.get();
         m_reader = std::make_unique<WalReader>(m_file->bytes(), o);
         m_released = 0;
         return true;

@@ -2,6 +2,7 @@
 
 #include "libformat/common/byte_cursor.h"
 #include "libformat/common/crc32c.h"
+#include "libformat/common/zero_scan.h"
 #include "libformat/etcd/proto.h"
 
 #include <fmt/format.h>
@@ -103,14 +104,20 @@ bool WalReader::finish(WalEndKind kind, WalEndCause cause, std::string detail, s
     m_end.records = m_records;
     m_end.detail = std::move(detail);
     m_end.damage_end = std::min<std::uint64_t>(damage_end, m_data.size());
-    const ByteSpan after = m_data.subspan(m_end.damage_end);
-    m_end.nonzero_bytes_after = all_zero(after) ? 0 : count_nonzero(after);
+    const FileExtents* extents = m_options.extents;
+    m_end.nonzero_bytes_after = all_zero_from(m_data, m_end.damage_end, extents)
+                                    ? 0
+                                    : count_nonzero_from(m_data, m_end.damage_end, extents);
     if (kind == WalEndKind::Clean && m_end.nonzero_bytes_after == 0) return false;
     // Look for a later well-formed frame: what the damage (or a zero length
     // word, which etcd takes for the end) hides. Linear: a head check per 8 bytes.
     std::uint64_t at = (m_end.damage_end + kFrameAlign - 1) / kFrameAlign * kFrameAlign;
     if (cause == WalEndCause::ZeroLength) at = m_offset + kFrameAlign;
-    for (; at + kFrameAlign <= m_data.size(); at += kFrameAlign) {
+    for (std::uint64_t released = at; at + kFrameAlign <= m_data.size(); at += kFrameAlign) {
+        if (extents != nullptr && at >= released + (1u << 20)) {
+            extents->release(released, at);
+            released = at;
+        }
         const std::uint64_t word = load_le64(m_data.data() + at);
         const std::uint64_t len = word & 0x00ffffffffffffffull;
         const std::uint64_t pad = (word >> 63) ? (word >> 56) & 7 : 0;

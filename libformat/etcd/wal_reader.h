@@ -5,6 +5,7 @@
 #pragma once
 
 #include "libformat/common/bytes.h"
+#include "libformat/common/mapped_file.h"
 #include "libformat/etcd/wal_format.h"
 
 #include <optional>
@@ -62,6 +63,9 @@ struct WalReaderOptions {
     bool last_segment = true;   // torn writes are only recognised in the last segment, as etcd
     bool verify_crc = true;     // false: frames only (reading past damage, unverified)
     std::uint64_t start = 0;    // offset of the first frame (a multiple of 8)
+    // Where the segment has holes, and who takes back the pages scanned (a
+    // MappedFile): the zero tail of a 64 MB segment is then never resident.
+    const FileExtents* extents = nullptr;
 };
 
 class WalReader {

@@ -39,6 +39,7 @@ Hidden count_hidden(const fs::path& file, std::uint64_t from) {
         WalReaderOptions o;
         o.verify_crc = false;
         o.start = from;
+        o.extents = &m;
         WalReader r(m.bytes(), o);
         WalFrame f;
         while (r.next(f)) {

@@ -1,6 +1,8 @@
 #include "libformat/zab/data_dir.h"
 
 #include "libformat/common/mapped_file.h"
+#include "libformat/zab/snapshot_reader.h"
+#include "libformat/zab/txnlog_format.h"
 
 #include <fmt/format.h>
 
@@ -62,6 +64,24 @@ fs::path find_version2(const fs::path& path) {
     if (path.filename() == "version-2") return path;
     if (fs::is_directory(path / "version-2")) return path / "version-2";
     return path;
+}
+
+std::optional<FileKind> data_file_kind(const fs::path& file) {
+    if (const auto name = parse_data_file_name(file.filename().string())) return name->kind;
+    const MappedFile m(file);
+    const ByteSpan b = m.bytes();
+    if (b.size() >= 4 && load_be32(b.data()) == kTxnLogMagic) return FileKind::TxnLog;
+    if (starts_like_snapshot(b)) return FileKind::Snapshot;
+    return std::nullopt;
+}
+
+bool holds_zookeeper_data(const fs::path& dir) {
+    std::error_code ec;
+    if (dir.filename() == "version-2" || fs::is_directory(dir / "version-2", ec)) return true;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+        if (parse_data_file_name(e.path().filename().string()) && e.is_regular_file(ec)) return true;
+    }
+    return false;
 }
 
 std::optional<std::int64_t> read_epoch_file(const fs::path& path, std::string& problem) {

@@ -50,6 +50,15 @@ struct DataDir {
     std::vector<std::string> problems;  // unreadable epoch files and the like
 };
 
+// The kind of a ZooKeeper data file: by its name as ZooKeeper parses it, else
+// by its first bytes (a log's "ZKLG" header, a snapshot's "ZKSN", also under
+// gzip or snappy). nullopt: neither, so not ZooKeeper data.
+std::optional<FileKind> data_file_kind(const std::filesystem::path& file);
+
+// True when `dir` is a version-2 dir or holds one, or holds files named as
+// ZooKeeper names logs and snapshots (log.*, snapshot.*).
+bool holds_zookeeper_data(const std::filesystem::path& dir);
+
 // Resolves `path` to a version-2 dir: the dir itself if named version-2, else
 // path/version-2 if it exists, else path. Throws std::runtime_error if it is
 // not a directory.

@@ -31,7 +31,7 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
     std::optional<std::size_t> holder;
     for (std::size_t i = 0; i < d.logs.size() && !holder; ++i) {
         MappedFile m(d.logs[i].path);
-        TxnLogReader reader(m.bytes());
+        TxnLogReader reader(m);
         TxnLogRecord rec;
         std::uint64_t removed = 0;
         std::optional<std::int64_t> first_after, last_after;
@@ -85,7 +85,7 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
         std::optional<std::int64_t> first, last;
         try {
             MappedFile m(d.logs[i].path);
-            TxnLogReader reader(m.bytes());
+            TxnLogReader reader(m);
             TxnLogRecord rec;
             while (reader.next(rec)) {
                 const std::int64_t z = zxid_of(rec);
@@ -133,7 +133,7 @@ RepairPlan plan_repair(const fs::path& dir) {
         const DataFile& f = d.logs[i];
         const bool newest = i + 1 == d.logs.size();
         MappedFile m(f.path);
-        TxnLogReader reader(m.bytes());
+        TxnLogReader reader(m);
         TxnLogRecord rec;
         std::optional<std::int64_t> last;
         while (reader.next(rec)) {

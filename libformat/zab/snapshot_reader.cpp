@@ -261,6 +261,22 @@ Compression detect_compression(ByteSpan file) {
     return Compression::None;
 }
 
+bool starts_like_snapshot(ByteSpan file) {
+    std::unique_ptr<ByteSource> source;
+    switch (detect_compression(file)) {
+    case Compression::None: source = std::make_unique<SpanSource>(file); break;
+    case Compression::Gzip: source = make_gzip_source(file); break;
+    case Compression::Snappy: source = std::make_unique<XerialSnappySource>(file); break;
+    }
+    std::uint8_t magic[4] = {};
+    try {
+        if (source->read(magic, sizeof magic) != sizeof magic) return false;
+    } catch (const FormatError&) {
+        return false;
+    }
+    return load_be32(magic) == kSnapshotMagic;
+}
+
 SnapshotReadResult read_snapshot(ByteSpan file, SnapshotVisitor& visitor, const SnapshotReadOptions& options) {
     SnapshotReadResult result;
     result.compression = detect_compression(file);

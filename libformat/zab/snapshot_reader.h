@@ -48,6 +48,10 @@ struct SnapshotReadResult {
 
 Compression detect_compression(ByteSpan file);
 
+// True when the file's first bytes, after gzip or snappy if it is compressed,
+// are a snapshot's magic ("ZKSN"). Reads only a few bytes.
+bool starts_like_snapshot(ByteSpan file);
+
 SnapshotReadResult read_snapshot(ByteSpan file, SnapshotVisitor& visitor, const SnapshotReadOptions& options = {});
 
 // Decodes the whole file into memory; check result.ok() / result.error.

@@ -129,7 +129,7 @@ DataTree tree_at(const std::vector<std::filesystem::path>& dirs, std::int64_t zx
     for (std::size_t i = 0; i < logs.size() && at < zxid && !past; ++i) {
         if (i + 1 < logs.size() && logs[i + 1].name.zxid <= at + 1) continue;  // holds nothing we need
         MappedFile m(logs[i].path);
-        TxnLogReader r(m.bytes());
+        TxnLogReader r(m);
         TxnLogRecord rec;
         while (r.next(rec)) {
             const Txn t = decode_txn(rec.payload);

@@ -1,5 +1,6 @@
 #include "libformat/zab/txnlog_reader.h"
 
+#include "libformat/common/zero_scan.h"
 #include "libformat/common/zlib_codec.h"
 #include "libformat/zab/txn.h"
 
@@ -95,26 +96,11 @@ std::optional<std::uint64_t> TxnLogReader::find_resume(std::uint64_t from, bool&
 }
 
 bool TxnLogReader::zero_from(std::uint64_t from) const {
-    const std::uint64_t size = m_file.size();
-    if (m_options.extents == nullptr) return all_zero(m_file.subspan(std::min(from, size)));
-    for (std::uint64_t at = m_options.extents->next_data(from); at < size;) {
-        const std::uint64_t hole = std::max(m_options.extents->next_hole(at), at + 1);
-        if (!all_zero(m_file.subspan(at, std::min(hole, size) - at))) return false;
-        at = m_options.extents->next_data(hole);
-    }
-    return true;
+    return all_zero_from(m_file, std::min<std::uint64_t>(from, m_file.size()), m_options.extents);
 }
 
 std::uint64_t TxnLogReader::nonzero_from(std::uint64_t from) const {
-    const std::uint64_t size = m_file.size();
-    if (m_options.extents == nullptr) return count_nonzero(m_file.subspan(std::min(from, size)));
-    std::uint64_t n = 0;
-    for (std::uint64_t at = m_options.extents->next_data(from); at < size;) {
-        const std::uint64_t hole = std::max(m_options.extents->next_hole(at), at + 1);
-        n += count_nonzero(m_file.subspan(at, std::min(hole, size) - at));
-        at = m_options.extents->next_data(hole);
-    }
-    return n;
+    return count_nonzero_from(m_file, std::min<std::uint64_t>(from, m_file.size()), m_options.extents);
 }
 
 void TxnLogReader::classify_damage(EndCause cause, std::uint64_t damage_end, std::string detail) {
@@ -211,6 +197,11 @@ bool TxnLogReader::next(TxnLogRecord& record) {
     record.stored_crc = crc;
     record.payload = payload;
     m_pos = record_end;
+    if (m_options.extents != nullptr && m_pos >= m_released + 2 * m_options.release_lag) {
+        const std::uint64_t from = m_released;
+        m_released = m_pos - m_options.release_lag;
+        m_options.extents->release(from, m_released);
+    }
     return true;
 }
 

@@ -83,13 +83,21 @@ struct TxnLogReaderOptions {
     // Bytes the resume search may checksum before it gives up, so no input
     // makes it quadratic.
     std::uint64_t resume_search_budget = 1ull << 30;
-    // Where the file has holes, so zero scans skip them (e.g. a MappedFile).
+    // Where the file has holes, so zero scans skip them (e.g. a MappedFile);
+    // it also takes back the pages the reader has passed, so reading any
+    // size of file keeps a flat resident size.
     const FileExtents* extents = nullptr;
+    // Records this far behind the reader are released (payloads handed out
+    // before stay readable; they are only read back from the file).
+    std::uint64_t release_lag = 8u << 20;
 };
 
 class TxnLogReader {
 public:
     explicit TxnLogReader(ByteSpan file, TxnLogReaderOptions options = {});
+    // A mapped log: its holes are skipped and its pages given back as read.
+    explicit TxnLogReader(const MappedFile& file, TxnLogReaderOptions options = {})
+        : TxnLogReader(file.bytes(), with_extents(options, &file)) {}
 
     HeaderStatus header_status() const { return m_header_status; }
     const TxnLogHeader& header() const { return m_header; }
@@ -103,6 +111,10 @@ public:
     void seek(std::uint64_t offset);
 
 private:
+    static TxnLogReaderOptions with_extents(TxnLogReaderOptions o, const FileExtents* e) {
+        o.extents = e;
+        return o;
+    }
     void finish(LogEndKind kind, EndCause cause, std::string detail);
     void classify_damage(EndCause cause, std::uint64_t damage_end, std::string detail);
     std::optional<std::uint64_t> find_resume(std::uint64_t from, bool& incomplete) const;
@@ -117,6 +129,7 @@ private:
     TxnLogHeader m_header;
     std::uint64_t m_pos = kTxnLogHeaderSize;
     std::uint64_t m_index = 0;
+    std::uint64_t m_released = 0;  // pages before this offset were given back
     bool m_done = false;
     LogEnd m_end;
 };
