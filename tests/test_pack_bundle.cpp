@@ -13,6 +13,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <regex>
 #include <sstream>
 
 using namespace zabra;
@@ -122,4 +123,23 @@ TEST_CASE("hostile bundles are refused: names escaping the dir, damage, truncati
     fs::create_directories(tmp.path() / "cut");
     CHECK_THROWS_AS(pack::extract_bundle(as_bytes(good).subspan(0, good.size() / 2), tmp.path() / "cut"),
                     FormatError);
+}
+
+TEST_CASE("what commands print about a bundle names the bundle, never the temp dir it is unpacked into") {
+    test::TempDir tmp;
+    const fs::path bundle = tmp.path() / "zk1.tar.zst";
+    pack::pack_data_dirs({test::fixtures() / "zk" / "standalone" / "data"}, bundle);
+    for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+             {"verify", "--json"}, {"dump", "--format", "json"}, {"stats"}}) {
+        std::vector<std::string> a{ZABRA_BINARY};
+        a.insert(a.end(), args.begin(), args.end());
+        a.push_back(bundle.string());
+        CAPTURE(a);
+        const test::CommandResult r = test::run_command(a);
+        CHECK(r.status != 2);
+        CHECK(r.status != 3);
+        CHECK(r.out.find(bundle.string() + ":version-2") != std::string::npos);
+        // Inputs unpacks into <tmp>/zabra-XXXXXX/<n>.
+        CHECK_FALSE(std::regex_search(r.out, std::regex("/zabra-[A-Za-z0-9]{6}/[0-9]")));
+    }
 }

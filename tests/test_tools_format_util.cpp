@@ -54,3 +54,12 @@ TEST_CASE("json_string and is_valid_utf8 treat a byte the same wherever it falls
         }
     }
 }
+
+TEST_CASE("display_width counts terminal columns: wide characters two, combining marks none") {
+    CHECK(display_width("/app/config") == 11);
+    CHECK(display_width("/\xe6\x97\xa5\xe6\x9c\xac") == 5);     // "/日本": two wide characters
+    CHECK(display_width("e\xcc\x81") == 1);                      // e + combining acute accent
+    CHECK(display_width("caf\xc3\xa9") == 4);                    // "café", precomposed
+    CHECK(pad_to_width("/\xe6\x97\xa5\xe6\x9c\xac", 8) == "/\xe6\x97\xa5\xe6\x9c\xac   ");
+    CHECK(pad_to_width("longer than that", 4) == "longer than that");
+}

@@ -5,6 +5,7 @@
 #include "libformat/common/zlib_codec.h"
 #include "libformat/zab/txn_codec.h"
 #include "libformat/zab/txnlog_reader.h"
+#include "libformat/zab/rollback.h"
 #include "libformat/zab/verify.h"
 
 #include <fmt/format.h>
@@ -342,4 +343,24 @@ TEST_CASE("verify: a directory without logs or snapshots is a warning that names
     CHECK(f->severity == Severity::Warning);
     CHECK(f->message.find((d.tmp.path() / "data").string() + " holds one") != std::string::npos);
     CHECK_FALSE(find(d.verify(), "no-data"));
+}
+
+TEST_CASE("verify notes a header-only newest log, the file repair moves aside") {
+    DirCopy d("standalone");
+    const VerifyReport clean = d.verify();
+    CHECK(find(clean, "log-header-only") == nullptr);
+    // The newest log as a server leaves it when it stops right after creating it.
+    std::int64_t last = 0;
+    for (const auto& f : list_data_dir(d.v2).logs) last = std::max(last, f.name.zxid);
+    const fs::path header_only = d.v2 / log_file_name(last + 0x1000);
+    test::spit(header_only, test::slurp(d.v2 / log_file_name(last)).substr(0, 16) + std::string(65536, '\0'));
+    const VerifyReport r = d.verify();
+    const Finding* f = find(r, "log-header-only");
+    REQUIRE(f != nullptr);
+    CHECK(f->severity == Severity::Info);
+    CHECK(f->file == header_only);
+    const RepairPlan plan = plan_repair(d.v2);
+    REQUIRE(plan.plan.steps.size() == 1);
+    CHECK(plan.plan.steps[0].file == header_only);
+    CHECK(plan.plan.steps[0].kind == FileStep::Kind::MoveAside);
 }

@@ -51,6 +51,8 @@ std::vector<std::string> Inputs::resolve(const std::vector<std::string>& paths) 
             if (pack::is_bundle(m.bytes())) {
                 pack::extract_bundle(m.bytes(), dir);
                 out.push_back(dir.string());
+                m_names.emplace_back(dir.string() + "/", p + ":");
+                m_names.emplace_back(dir.string(), p);
                 continue;
             }
             // One compressed file: log.100000001.zst -> log.100000001
@@ -65,6 +67,7 @@ std::vector<std::string> Inputs::resolve(const std::vector<std::string>& paths) 
             }
             if (!f) throw std::runtime_error("cannot write " + target.string());
             out.push_back(target.string());
+            m_names.emplace_back(target.string(), p);
         } catch (const FormatError& e) {
             throw std::runtime_error(fmt::format("{}: damaged zstd data: {}", p, e.what()));
         }

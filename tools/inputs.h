@@ -3,6 +3,8 @@
 // lives as long as this object, and the commands get plain paths.
 #pragma once
 
+#include "tools/shown_paths.h"
+
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -20,10 +22,15 @@ public:
     // a message naming the input when one cannot be unpacked.
     std::vector<std::string> resolve(const std::vector<std::string>& paths);
 
+    // How to show the unpacked paths: a bundle's files as BUNDLE:version-2/log.N,
+    // a .zst file as itself.
+    const PathNames& shown_names() const { return m_names; }
+
 private:
     std::filesystem::path temp_dir();
     std::filesystem::path m_temp;
     int m_count = 0;
+    PathNames m_names;
 };
 
 }  // namespace zabra::tools

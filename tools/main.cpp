@@ -30,6 +30,7 @@
 #include <CLI/CLI.hpp>
 
 #include <iostream>
+#include <optional>
 
 int main(int argc, char** argv) {
     using namespace zabra::tools;
@@ -83,9 +84,27 @@ int main(int argc, char** argv) {
         std::cerr << "zabra: " << e.what() << '\n';
         return app.got_subcommand("verify") ? 8 : 3;
     }
+    // What is printed about unpacked files names the bundle, not the temp dir.
+    struct ShowPaths {
+        ShownPathsBuf out, err;
+        std::streambuf* old_out;
+        std::streambuf* old_err;
+        explicit ShowPaths(const PathNames& names)
+            : out(std::cout.rdbuf(), names), err(std::cerr.rdbuf(), names),
+              old_out(std::cout.rdbuf(&out)), old_err(std::cerr.rdbuf(&err)) {}
+        ~ShowPaths() {
+            std::cout.flush();
+            std::cerr.flush();
+            std::cout.rdbuf(old_out);
+            std::cerr.rdbuf(old_err);
+        }
+    };
+    std::optional<ShowPaths> shown;
+    if (!inputs.shown_names().empty()) shown.emplace(inputs.shown_names());
     if (app.got_subcommand("pack")) return run_pack(pack, std::cout, std::cerr) == Outcome::Ok ? 0 : 3;
     if (app.got_subcommand("verify")) {
         const VerifyOutcome v = run_verify(verify, std::cout, std::cerr);
+        if (v.usage) return 2;
         return (v.warnings ? 1 : 0) | (v.errors ? 4 : 0) | (v.unreadable ? 8 : 0);
     }
     auto mutate_code = [](MutateOutcome m) {
@@ -111,6 +130,7 @@ int main(int argc, char** argv) {
     if (app.got_subcommand("repair")) return mutate_code(run_repair(repair, std::cout, std::cerr));
     if (app.got_subcommand("plan")) {
         const PlanOutcome p = run_plan(plan, std::cout, std::cerr);
+        if (p.usage) return 2;
         if (!p.kind) return 3;
         switch (*p.kind) {
         case zabra::zab::SyncKind::EmptyDiff: return 0;
@@ -125,6 +145,7 @@ int main(int argc, char** argv) {
         case DiffOutcome::Same: return 0;
         case DiffOutcome::Different: return 1;
         case DiffOutcome::BadInput: return 3;
+        case DiffOutcome::Usage: return 2;
         }
     }
     Outcome outcome = Outcome::Ok;
@@ -134,6 +155,7 @@ int main(int argc, char** argv) {
     case Outcome::Ok: return 0;
     case Outcome::DataDamage: return 1;
     case Outcome::BadInput: return 3;
+    case Outcome::Usage: return 2;
     }
     return 1;
 }

@@ -6,6 +6,9 @@
 #include <climits>
 #include <cstring>
 #include <ctime>
+#include <cwchar>
+
+#include <locale.h>
 
 namespace zabra::tools {
 
@@ -332,6 +335,37 @@ void append_json_data(std::string& out, std::string_view name, std::string_view 
         append_base64(out, value);
         out += '"';
     }
+}
+
+std::size_t display_width(std::string_view s) {
+    // wcwidth's answer depends on LC_CTYPE: ask it in C.UTF-8 whatever the
+    // process's locale, so the columns do not depend on the environment.
+    static const locale_t utf8 = ::newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
+    const locale_t previous = utf8 != nullptr ? ::uselocale(utf8) : nullptr;
+    std::size_t width = 0;
+    std::mbstate_t state{};
+    for (std::size_t i = 0; i < s.size();) {
+        wchar_t wc = 0;
+        const std::size_t n = std::mbrtowc(&wc, s.data() + i, s.size() - i, &state);
+        if (n == 0 || n == static_cast<std::size_t>(-1) || n == static_cast<std::size_t>(-2)) {
+            ++width;  // a byte that is not UTF-8 shows as one replacement glyph
+            ++i;
+            state = {};
+            continue;
+        }
+        const int w = ::wcwidth(wc);
+        width += w < 0 ? 1 : static_cast<std::size_t>(w);
+        i += n;
+    }
+    if (previous != nullptr) ::uselocale(previous);
+    return width;
+}
+
+std::string pad_to_width(std::string_view s, std::size_t width) {
+    std::string out(s);
+    const std::size_t w = display_width(s);
+    if (w < width) out.append(width - w, ' ');
+    return out;
 }
 
 }  // namespace zabra::tools

@@ -53,6 +53,11 @@ std::string base64(std::string_view s);
 // as \xNN (and \n, \t, \\, \").
 std::string escape_text(std::string_view s, bool escape_quotes = true);
 
+// Columns `s` takes on a terminal (valid UTF-8: wide characters count 2,
+// combining marks 0), and `s` padded with spaces to `width` columns.
+std::size_t display_width(std::string_view s);
+std::string pad_to_width(std::string_view s, std::size_t width);
+
 // "world:anyone=cdrwa" style.
 std::string acl_text(const zab::Acl& a);
 

@@ -77,7 +77,7 @@ public:
         m_out << fmt::format("subtrees down to depth {} (largest {} by nodes):\n", s.depth, top);
         m_out << fmt::format("  {:<40} {:>10} {:>12} {:>10}\n", "path", "nodes", "data bytes", "ephemeral");
         for (auto it : top_entries(s.subtrees, top, [](const zab::SubtreeTally& t) { return t.nodes; })) {
-            m_out << fmt::format("  {:<40} {:>10} {:>12} {:>10}\n", escape_text(it->first), it->second.nodes,
+            m_out << fmt::format("  {} {:>10} {:>12} {:>10}\n", pad_to_width(escape_text(it->first), 40), it->second.nodes,
                                  it->second.data_bytes, it->second.ephemerals);
         }
         m_out << '\n';
@@ -89,7 +89,7 @@ private:
                const char* unit) {
         m_out << fmt::format("{}{}:\n", title, m.size() > top ? fmt::format(" (top {} of {})", top, m.size()) : "");
         for (auto it : top_entries(m, top, [](const zab::Tally& t) { return t.count; })) {
-            std::string line = fmt::format("  {:<40} {:>10} {:<4} {:>12} bytes", name(it->first), it->second.count,
+            std::string line = fmt::format("  {} {:>10} {:<4} {:>12} bytes", pad_to_width(name(it->first), 40), it->second.count,
                                            unit, it->second.bytes);
             if (total) {
                 line += fmt::format(" {:>5.1f}%", 100.0 * static_cast<double>(it->second.count) /
