@@ -2,11 +2,15 @@
 // two members' logs; on hand-made logs for each rule, and on the real cluster
 // fixture, where member e3 was killed behind the others.
 #include "helpers.h"
+#include "libformat/common/json_reader.h"
 #include "libformat/etcd/member_dir.h"
 #include "libformat/etcd/raft_sync.h"
 #include "libformat/etcd/wal_writer.h"
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
+
+#include <fstream>
 
 using namespace zabra;
 using namespace zabra::etcd;
@@ -59,18 +63,66 @@ TEST_CASE("raft sync: a follower longer than the leader, agreeing up to the lead
     CHECK(p.drop_last == 5);
 }
 
-TEST_CASE("raft sync: a leader compacted past the match sends its snapshot, then the entries after it") {
+TEST_CASE("raft sync: a leader compacted past the match sends a merged snapshot at its applied index, its commit") {
     std::vector<std::uint64_t> terms(100, 2);
-    const RaftLog leader = log_of(1, terms, 100, 90);
+    terms[95] = 3;  // 96..100 are of term 3
+    RaftLog leader = log_of(1, terms, 96, 90);  // committed (so applied) up to 96, logged up to 100
     const RaftLog follower = log_of(1, std::vector<std::uint64_t>(40, 2), 40);
     CHECK(plan_raft_sync(leader, follower, 5000).kind == RaftSyncKind::Append);
     const RaftSyncPlan p = plan_raft_sync(leader, follower, 10);  // keeps 81.. only
     CHECK(p.kind == RaftSyncKind::Snapshot);
     CHECK(p.leader_first_available == 81);
     CHECK(p.match_index == 40);
-    CHECK(p.snapshot_index == 90);
-    CHECK(p.append_first == 91);
+    CHECK(p.snapshot_index == 96);  // not the .snap's 90
+    CHECK(p.snapshot_term == 3);
+    CHECK(p.applied_from == "commit");
+    // The leader's log goes on past its applied index: those entries follow.
+    CHECK(p.append_first == 97);
     CHECK(p.append_last == 100);
+    CHECK(p.append_bytes == 40);
+}
+
+TEST_CASE("raft sync: a merged snapshot at a leader's last entry when its commit is past it, and no entries after") {
+    RaftLog leader = log_of(1, std::vector<std::uint64_t>(100, 2), 120, 90);  // a commit past its log: torn tail
+    const RaftSyncPlan p = plan_raft_sync(leader, log_of(1, {2, 2}, 2), 0);
+    CHECK(p.kind == RaftSyncKind::Snapshot);
+    CHECK(p.snapshot_index == 100);
+    CHECK(p.applied_from == "last index");
+    CHECK_FALSE(p.append_first);
+    CHECK_FALSE(p.append_last);
+    CHECK(p.append_bytes == 0);
+    // Committed up to its last entry, the same: nothing after the snapshot.
+    leader.commit = 100;
+    const RaftSyncPlan q = plan_raft_sync(leader, log_of(1, {2, 2}, 2), 0);
+    CHECK(q.snapshot_index == 100);
+    CHECK(q.applied_from == "commit");
+    CHECK_FALSE(q.append_first);
+}
+
+TEST_CASE("raft sync: a merged snapshot is the size of the leader's db, and of unknown size without one") {
+    RaftLog leader = log_of(1, std::vector<std::uint64_t>(100, 2), 100, 90);
+    const RaftLog follower = log_of(1, {2}, 1);
+    CHECK_FALSE(plan_raft_sync(leader, follower, 0).snapshot_bytes);
+    leader.db_bytes = 123456;
+    CHECK(plan_raft_sync(leader, follower, 0).snapshot_bytes == 123456);
+    CHECK_FALSE(plan_raft_sync(leader, log_of(1, std::vector<std::uint64_t>(95, 2), 95), 0).snapshot_bytes);  // no snapshot
+}
+
+TEST_CASE("raft sync: a member's snap/db is measured as the merged snapshot's size, and absent it is unknown") {
+    test::TempDir tmp;
+    const fs::path wal = tmp.path() / "member" / "wal";
+    fs::create_directories(wal);
+    fs::create_directories(tmp.path() / "member" / "snap");
+    WalEncoder enc;
+    enc.crc_record();
+    enc.metadata({0xabc, 1});
+    enc.snapshot({0, 0, std::nullopt});
+    enc.entry({0, 1, 1, {}});
+    enc.hard_state({1, 0xabc, 1});
+    test::spit(wal / segment_file_name(0, 0), enc.preallocated(8192));
+    CHECK_FALSE(load_raft_log(list_member_dir(tmp.path())).db_bytes);
+    test::spit(tmp.path() / "member" / "snap" / "db", std::string(12345, 'd'));
+    CHECK(load_raft_log(list_member_dir(tmp.path())).db_bytes == 12345);
 }
 
 TEST_CASE("raft sync: identical logs need nothing, and a follower committed past the leader is a warning") {
@@ -114,11 +166,87 @@ TEST_CASE("raft sync: on the real cluster, the killed member e3 is appended to f
     CHECK(p.match_index == follower.last_index());
     CHECK(p.append_first == follower.last_index() + 1);
     CHECK(p.append_last == leader.last_index());
-    const test::CommandResult r = test::run_command(
-        {ZABRA_BINARY, "plan", "--leader", e1.string(), "--learner", e3.string(), "--catch-up-entries", "0", "--json"});
-    CHECK(r.status == 13);
-    CHECK(r.out.find("\"kind\":\"SNAPSHOT\"") != std::string::npos);
     CHECK(test::run_command({ZABRA_BINARY, "plan", "--leader", e1.string(), "--learner", e3.string()}).status == 10);
+}
+
+namespace {
+
+std::uint64_t json_uint(const JsonValue& o, const char* key) {
+    const JsonValue* v = o.get(key);
+    REQUIRE(v != nullptr);
+    REQUIRE(v->number() != nullptr);
+    return std::stoull(v->number()->text);
+}
+
+// The last applied index that etcdctl reported for `member` in the fixture's ops.jsonl.
+std::uint64_t recorded_applied_index(const std::string& member) {
+    std::ifstream in(test::fixtures() / "etcd" / "expected" / "ops.jsonl");
+    std::uint64_t applied = 0;
+    for (std::string line; std::getline(in, line);) {
+        const JsonValue op = parse_json(line);
+        const JsonValue* status = op.get("status");
+        if (status == nullptr || status->get("member") == nullptr || *status->get("member")->string() != member) continue;
+        applied = json_uint(*status, "raftAppliedIndex");
+    }
+    return applied;
+}
+
+// The size the fixture recorded for `member`'s snap/db (not committed).
+std::uint64_t recorded_db_size(const std::string& member) {
+    const JsonValue db = parse_json(test::slurp(test::fixtures() / "etcd" / "expected" / "db.json"));
+    return json_uint(*db.get(member), "size");
+}
+
+}  // namespace
+
+// e1, restarted from its files, holds only the entries after its newest .snap
+// (205), which e3 (last index 191) does not reach: etcd rebuilds a restarted
+// member's raft log from the .snap and the WAL after it. A running e1 would
+// have kept 5000 entries before its snapshot and appended instead (above);
+// --catch-up-entries 0 is how the plan models the restart.
+TEST_CASE("raft sync: the killed member e3 against a restarted leader gets a merged snapshot at the leader's applied index") {
+    test::TempDir tmp;
+    const fs::path e1 = test::restore_etcd_member("e1", tmp.path());
+    const fs::path e3 = test::restore_etcd_member("e3", tmp.path());
+    const std::uint64_t applied = recorded_applied_index("e1");  // 234, what etcdctl said last
+    REQUIRE(applied > 0);
+    const std::vector<std::string> plan{ZABRA_BINARY, "plan", "--leader", e1.string(), "--learner", e3.string(),
+                                        "--catch-up-entries", "0", "--json"};
+
+    // The fixture keeps no snap/db: the size is unknown, not made up.
+    const test::CommandResult no_db = test::run_command(plan);
+    CHECK(no_db.status == 13);
+    const JsonValue a = parse_json(no_db.out);
+    CHECK(*a.get("kind")->string() == "SNAPSHOT");
+    CHECK(json_uint(a, "snapshot_index") == applied);
+    CHECK(json_uint(a, "snapshot_index") != json_uint(a, "leader_snap_index"));  // not raft's .snap at 205
+    CHECK(*a.get("snapshot_index_from")->string() == "commit");
+    CHECK(json_uint(a, "snapshot_term") == 4);
+    CHECK(a.get("snapshot_bytes")->is_null());
+    CHECK(a.get("bytes")->is_null());
+    CHECK(a.get("append_first")->is_null());  // e1's log ends at its applied index
+    CHECK(json_uint(a, "count") == 0);
+
+    // With e1's db in place (its recorded size; only its size is read).
+    const std::uint64_t db_size = recorded_db_size("e1");
+    {
+        std::ofstream(e1 / "member" / "snap" / "db").close();
+        fs::resize_file(e1 / "member" / "snap" / "db", db_size);
+    }
+    const test::CommandResult with_db = test::run_command(plan);
+    CHECK(with_db.status == 13);
+    const JsonValue b = parse_json(with_db.out);
+    CHECK(json_uint(b, "snapshot_index") == applied);
+    CHECK(json_uint(b, "snapshot_bytes") == db_size);
+    CHECK(json_uint(b, "bytes") == db_size);
+
+    const test::CommandResult text = test::run_command({ZABRA_BINARY, "plan", "--leader", e1.string(), "--learner",
+                                                        e3.string(), "--catch-up-entries", "0"});
+    CHECK(text.status == 13);
+    CHECK(text.out.find(fmt::format("merged snapshot (the leader's db and v2 store) at its applied index {}", applied)) !=
+          std::string::npos);
+    CHECK(text.out.find(fmt::format("about {} bytes", db_size)) != std::string::npos);
+    CHECK(text.out.find("entries sent after the snapshot: none") != std::string::npos);
 }
 
 TEST_CASE("raft sync: a leader whose WAL holds no entry (all in its snapshot) plans without reading entries it lacks") {

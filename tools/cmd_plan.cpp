@@ -244,7 +244,10 @@ void setup_plan(CLI::App& app, PlanOptions& o) {
     cmd->footer(
         "For two etcd member dirs (--leader and --learner), the raft leader's catch-up of the follower:\n"
         "UP_TO_DATE, APPEND, TRUNCATE, TRUNCATE+APPEND or SNAPSHOT, with the match index, the follower's\n"
-        "entries dropped and the entries sent; exit status as for ZooKeeper's kinds (0, 10, 11, 12, 13).\n\n"
+        "entries dropped and the entries sent; exit status as for ZooKeeper's kinds (0, 10, 11, 12, 13).\n"
+        "etcd's SNAPSHOT is a merged snapshot at the leader's applied index (estimated from its WAL's commit)\n"
+        "holding its db (about snap/db's size, unknown without one), then only the entries after that index.\n"
+        "A leader restarted since its newest .snap keeps no entries before it: plan it with --catch-up-entries 0.\n\n"
         "Examples:\n"
         "  zabra plan --leader /var/lib/zookeeper --learner /backup/zk3\n"
         "  zabra plan --leader-state what-if.json --peer-zxid 0x100000005 --json\n"
@@ -256,7 +259,8 @@ void setup_plan(CLI::App& app, PlanOptions& o) {
                     "The learner's data dir: its zxid is its last logged txn (etcd: the follower's data dir)")
         ->type_name("DIR");
     cmd->add_option("--catch-up-entries", o.catch_up_entries,
-                    "etcd: entries a leader keeps before its newest snapshot (SnapshotCatchUpEntries)")
+                    "etcd: entries a running leader keeps before its newest snapshot (SnapshotCatchUpEntries); 0 for a "
+                    "leader restarted since it")
         ->capture_default_str();
     cmd->add_option("--peer-zxid", o.peer_zxid, "The learner's zxid instead (0x hex, decimal, epoch:counter, -1)")
         ->type_name("ZXID");

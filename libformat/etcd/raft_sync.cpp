@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <system_error>
 
 namespace zabra::etcd {
 
@@ -58,6 +60,11 @@ RaftLog load_raft_log(const MemberDir& member) {
                                                se.end.offset, se.end.detail));
         }
     }
+    if (member.db) {
+        std::error_code ec;
+        const std::uintmax_t size = std::filesystem::file_size(*member.db, ec);
+        if (!ec) log.db_bytes = size;
+    }
     // The newest intact .snap at or below the commit index: where etcd restarts from.
     for (auto it = member.snaps.rbegin(); it != member.snaps.rend(); ++it) {
         try {
@@ -72,6 +79,20 @@ RaftLog load_raft_log(const MemberDir& member) {
     }
     return log;
 }
+
+namespace {
+
+// The data bytes of the entries first..last that `log` holds.
+std::uint64_t entry_bytes(const RaftLog& log, std::uint64_t first, std::uint64_t last) {
+    std::uint64_t bytes = 0;
+    if (log.terms.empty()) return 0;
+    for (std::uint64_t i = std::max(first, log.first_index); i <= std::min(last, log.last_index()); ++i) {
+        bytes += log.entry_bytes[i - log.first_index];
+    }
+    return bytes;
+}
+
+}  // namespace
 
 const char* raft_sync_kind_name(RaftSyncKind k) {
     switch (k) {
@@ -127,38 +148,39 @@ RaftSyncPlan plan_raft_sync(const RaftLog& leader, const RaftLog& follower, std:
             "cluster committed", follower.commit, leader_last));
     }
     if (!found || match + 1 < first) {
+        // raft's MsgSnap would carry the .snap at leader.snapshot_index, but
+        // etcd replaces it with a merged snapshot at its applied index; the
+        // follower then reports that index and the leader sends what follows.
         p.kind = RaftSyncKind::Snapshot;
-        p.snapshot_index = leader.snapshot_index;
-        p.snapshot_term = leader.snapshot_term;
+        const bool from_commit = leader.commit <= leader_last;
+        const std::uint64_t applied = std::max(from_commit ? leader.commit : leader_last, leader.snapshot_index);
+        p.snapshot_index = applied;
+        p.snapshot_term = leader.term_at(applied);
+        p.applied_from = from_commit ? "commit" : "last index";
+        p.snapshot_bytes = leader.db_bytes;
         p.rule = found ? "compacted" : "no-common-entry";
-        if (leader_last > leader.snapshot_index) {
-            p.append_first = leader.snapshot_index + 1;
+        if (leader_last > applied) {
+            p.append_first = applied + 1;
             p.append_last = leader_last;
-            if (!leader.terms.empty()) {
-                for (std::uint64_t i = std::max(*p.append_first, leader.first_index); i <= leader_last; ++i) {
-                    p.append_bytes += leader.entry_bytes[i - leader.first_index];
-                }
-            }
+            p.append_bytes = entry_bytes(leader, applied + 1, leader_last);
         }
+        const std::string what =
+            fmt::format("it sends a merged snapshot at its applied index {} (its {}; raft's snapshot is at {}), {}",
+                        applied, p.applied_from, leader.snapshot_index,
+                        p.append_first ? fmt::format("then entries {}..{}", *p.append_first, *p.append_last)
+                                       : std::string("and no entries after it (its log ends there)"));
         p.reason = found ? fmt::format("the follower matches the leader up to index {}, but the leader keeps entries "
-                                       "only from {} (snapshot {} minus {} catch-up entries): it sends its snapshot "
-                                       "at {} (term {}), then the entries after it",
-                                       match, first, leader.snapshot_index, catch_up_entries, leader.snapshot_index,
-                                       leader.snapshot_term)
-                         : fmt::format("the logs share no entry the leader still has (it keeps entries from {}): it "
-                                       "sends its snapshot at {} (term {})",
-                                       first, leader.snapshot_index, leader.snapshot_term);
+                                       "only from {} (snapshot {} minus {} catch-up entries): {}",
+                                       match, first, leader.snapshot_index, catch_up_entries, what)
+                         : fmt::format("the logs share no entry the leader still has (it keeps entries from {}): {}",
+                                       first, what);
         if (p.drop_first) p.reason += fmt::format("; the follower's entries {}..{} are replaced", *p.drop_first, *p.drop_last);
         return p;
     }
     if (leader_last > match) {
         p.append_first = match + 1;
         p.append_last = leader_last;
-        if (!leader.terms.empty()) {
-            for (std::uint64_t i = std::max(match + 1, leader.first_index); i <= leader_last; ++i) {
-                p.append_bytes += leader.entry_bytes[i - leader.first_index];
-            }
-        }
+        p.append_bytes = entry_bytes(leader, match + 1, leader_last);
     }
     const bool drops = p.drop_first.has_value();
     const bool appends = p.append_first.has_value();
