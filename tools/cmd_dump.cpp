@@ -5,12 +5,14 @@
 
 #include "libformat/common/mapped_file.h"
 #include "libformat/zab/data_dir.h"
+#include "libformat/zab/log_merge.h"
 #include "libformat/zab/txn_codec.h"
 #include "tools/progress.h"
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <chrono>
 #include <deque>
 #include <functional>
@@ -473,14 +475,119 @@ public:
             return;
         }
         for (const auto& f : d.logs) expect_bytes(f.size);
-        for (std::size_t i = 0; i < d.logs.size(); ++i) {
-            if (limit_reached()) break;
-            // Logs are named after their first zxid: skip those the range excludes.
-            const std::optional<std::int64_t> next =
-                i + 1 < d.logs.size() ? std::optional<std::int64_t>(d.logs[i + 1].name.zxid) : std::nullopt;
-            if (d.logs[i].name.canonical && !m_o.filter.may_match_range(d.logs[i].name.zxid, next)) continue;
-            file(d.logs[i].path);
+        merged_logs(d.logs);
+    }
+
+    bool in_zxid_range(const zab::TxnLogRecord& rec) const {
+        if (rec.payload.size() < zab::kTxnHeaderSize) return true;  // undecodable: printed as such
+        const std::int64_t zxid = zab::decode_txn_header(rec.payload).zxid;
+        return !(m_o.filter.from && zxid < *m_o.filter.from) && !(m_o.filter.to && zxid > *m_o.filter.to);
+    }
+
+    // The logs of a dir, every readable record in zxid order (see LogMerge):
+    // all logs are read whatever --from says, because a log whose name lies
+    // inside an older log's zxids makes ZooKeeper's choice of files by name
+    // skip the older log's later txns. A log with no txn in the --from/--to
+    // range is not shown unless it ends damaged.
+    void merged_logs(const std::vector<zab::DataFile>& logs) {
+        zab::LogMerge merge(logs, reader_options());
+        struct Queued {
+            const zab::MergeSource* source;
+            zab::TxnLogRecord record;
+        };
+        // What each chunk in flight lets go of once written: where it ends in each log.
+        std::deque<std::vector<std::pair<const MappedFile*, std::uint64_t>>> releases;
+        std::uint64_t chunks = 0;
+        std::unique_ptr<ChunkPipeline> pipeline;
+        if (m_o.limit == 0 && m_workers > 1) {
+            pipeline = std::make_unique<ChunkPipeline>(*this, [this, &releases](std::uint64_t) {
+                for (const auto& [mapped, end] : releases.front()) {
+                    mapped->release_before(end);
+                    progress(end);
+                }
+                releases.pop_front();
+            });
         }
+        std::vector<Queued> batch;
+        std::size_t batch_bytes = 0;
+        auto flush = [&] {
+            if (!pipeline || batch.empty()) return;
+            std::vector<std::pair<const MappedFile*, std::uint64_t>> ends;
+            for (auto it = batch.rbegin(); it != batch.rend(); ++it) {
+                const MappedFile* m = it->source->mapped.get();
+                if (std::none_of(ends.begin(), ends.end(), [m](const auto& e) { return e.first == m; })) {
+                    ends.emplace_back(m, it->record.offset + it->record.size());
+                }
+            }
+            releases.push_back(std::move(ends));
+            pipeline->submit(
+                [this, records = std::move(batch)](Printer& printer, Chunk& c) {
+                    for (const auto& q : records) {
+                        c.count += format_record(printer, q.source->path, q.record, c.damage) ? 1 : 0;
+                    }
+                },
+                chunks++);
+            batch = {};
+            batch_bytes = 0;
+        };
+        // Printer calls outside chunks go out after what is in flight.
+        auto settle = [&] {
+            flush();
+            if (pipeline) pipeline->drain();
+        };
+        std::vector<const zab::MergeSource*> begun;
+        auto begin = [&](const zab::MergeSource& s) {
+            if (std::find(begun.begin(), begun.end(), &s) != begun.end()) return;
+            settle();
+            m_p.begin_log(s.path, *s.reader);
+            begun.push_back(&s);
+        };
+        zab::LogMerge::Event ev;
+        while (!limit_reached() && merge.next(ev)) {
+            if (ev.ended) {
+                const zab::MergeSource& s = *ev.ended;
+                const zab::LogEnd& end = s.reader->end();
+                const bool shown = std::find(begun.begin(), begun.end(), &s) != begun.end();
+                if (shown || s.records == 0 || end.kind != zab::LogEndKind::Clean) {
+                    begin(s);
+                    settle();
+                    m_p.end_log(s.path, end);
+                }
+                if (end.kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
+                if (s.past_next_name > 0) note_past_next_name(s, logs[s.index + 1]);
+                std::erase(begun, &s);
+                m_done += s.file.size;
+                continue;
+            }
+            const zab::MergeSource& s = *ev.source;
+            if (!in_zxid_range(s.record)) continue;
+            begin(s);
+            if (!pipeline) {
+                if (s.record.offset % (4u << 20) < s.record.size()) {
+                    progress(s.record.offset);
+                    s.mapped->release_before(s.record.offset);
+                }
+                print_record(s.path, s.record);
+                continue;
+            }
+            batch.push_back({&s, s.record});
+            batch_bytes += s.record.payload.size();
+            if (batch.size() == kChunkItems || batch_bytes >= kChunkPayloadBytes) flush();
+        }
+        settle();
+    }
+
+    // Where ZooKeeper would not read what was just printed: it chooses the
+    // logs to read from a zxid by name (the newest log named below it, and
+    // every later one), so a log's txns past the next log's name are read
+    // only when it starts below that name.
+    void note_past_next_name(const zab::MergeSource& s, const zab::DataFile& next) {
+        m_err << fmt::format(
+            "zabra dump: note: {} holds {} txn(s) ({}..{}) past the name of {}: ZooKeeper, reading from a zxid above "
+            "{} (a restore from a snapshot there, a learner synced from there), starts at {} or a later log and "
+            "does not read them from this log (zabra verify tells whether a later log holds them)\n",
+            s.path, s.past_next_name, zab::zxid_hex(s.past_first), zab::zxid_hex(s.past_last),
+            next.path.filename().string(), zab::zxid_hex(*s.next_name), next.path.filename().string());
     }
 
     // tail -f: print records appended to the newest log, and to the logs
