@@ -25,11 +25,11 @@ _zabra_args_diff=''
 _zabra_opts_pack='-h --help -o --output -l --level --force'
 _zabra_args_pack='-o --output -l --level'
 
-_zabra_opts_rollback='-h --help --to --undo -y --yes --force --json --below-commit'
-_zabra_args_rollback='--to --undo'
+_zabra_opts_rollback='-h --help --to --undo --log-dir --config -y --yes --force --json --below-commit'
+_zabra_args_rollback='--to --undo --log-dir --config'
 
-_zabra_opts_repair='-h --help -y --yes --force --json'
-_zabra_args_repair=''
+_zabra_opts_repair='-h --help --log-dir --config -y --yes --force --json'
+_zabra_args_repair='--log-dir --config'
 
 _zabra_opts_top='-h --help --config --once --json -i --interval -n --count --timeout --no-mntr --admin-port'
 _zabra_args_top='--config -i --interval -n --count --timeout --admin-port'
@@ -59,7 +59,16 @@ _zabra_values()
 _zabra_dir_arg()
 {
     case "$1 $2" in
-        'rollback --undo') return 0 ;;
+        'rollback --undo' | 'rollback --log-dir' | 'repair --log-dir') return 0 ;;
+        *) return 1 ;;
+    esac
+}
+
+# Succeeds if option $2 of subcommand $1 takes a file.
+_zabra_file_arg()
+{
+    case "$1 $2" in
+        'rollback --config' | 'repair --config') return 0 ;;
         *) return 1 ;;
     esac
 }
@@ -118,6 +127,11 @@ _zabra()
         if _zabra_dir_arg "$cmd" "$prev"; then
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -P "$prefix" -d -- "$cur")
+            return 0
+        fi
+        if _zabra_file_arg "$cmd" "$prev"; then
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -P "$prefix" -f -- "$cur")
             return 0
         fi
         local values

@@ -97,7 +97,8 @@ complete -c zabra -n $plan -l snapshot-size-factor -x -d 'zookeeper.snapshotSize
 complete -c zabra -n $plan -l force-snap-sync -d 'zookeeper.forceSnapshotSync'
 complete -c zabra -n $plan -l json -d 'Print one JSON object'
 
-# rollback [OPTIONS] DIR --to ZXID|INDEX | rollback [OPTIONS] --undo BACKUP_DIR
+# rollback [OPTIONS] DIR [--log-dir LOG_DIR] --to ZXID|INDEX | rollback [OPTIONS] --config ZOO_CFG [DIR] --to ZXID
+#   | rollback [OPTIONS] --undo BACKUP_DIR
 set -l rollback '__fish_seen_subcommand_from rollback'
 complete -c zabra -n $rollback -a '(__fish_complete_directories)'
 complete -c zabra -n $rollback -s h -l help -d 'Print a summary of the options and exit'
@@ -107,6 +108,8 @@ complete -c zabra -n $rollback -s y -l yes -d 'Apply the plan (the default is a 
 complete -c zabra -n $rollback -l force -d 'Go on although a server seems to be using the dir'
 complete -c zabra -n $rollback -l json -d 'Print the plan and what was done as one JSON object'
 complete -c zabra -n $rollback -l below-commit -d 'etcd: allow an index below the commit index (replace the member afterwards)'
+complete -c zabra -n $rollback -l log-dir -x -a '(__fish_complete_directories)' -d "ZooKeeper: the server's dataLogDir, when its txn logs are not in the data dir"
+complete -c zabra -n $rollback -l config -r -F -d 'ZooKeeper: read dataDir and dataLogDir from this zoo.cfg'
 
 complete -c zabra -n "not __fish_seen_subcommand_from $commands" -a top -d 'Watch a running ZooKeeper ensemble'
 
@@ -122,10 +125,12 @@ complete -c zabra -n $top -l timeout -x -d 'Seconds a server may take to answer'
 complete -c zabra -n $top -l no-mntr -d 'Only srvr (cheaper)'
 complete -c zabra -n $top -l admin-port -x -d 'AdminServer port asked where srvr is not whitelisted (8080; 0 never)'
 
-# repair [OPTIONS] DIR
+# repair [OPTIONS] DIR [--log-dir LOG_DIR] | repair [OPTIONS] --config ZOO_CFG [DIR]
 set -l repair '__fish_seen_subcommand_from repair'
 complete -c zabra -n $repair -a '(__fish_complete_directories)'
 complete -c zabra -n $repair -s h -l help -d 'Print a summary of the options and exit'
 complete -c zabra -n $repair -s y -l yes -d 'Apply the repairs (the default is a dry run)'
 complete -c zabra -n $repair -l force -d 'Go on although a server seems to be using the dir'
 complete -c zabra -n $repair -l json -d 'Print the plan and what was done as one JSON object'
+complete -c zabra -n $repair -l log-dir -x -a '(__fish_complete_directories)' -d "The server's dataLogDir, when its txn logs are not in the data dir"
+complete -c zabra -n $repair -l config -r -F -d 'Read dataDir and dataLogDir from this zoo.cfg'

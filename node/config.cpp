@@ -1,9 +1,10 @@
 #include "node/config.h"
 
+#include "libformat/zab/zoo_cfg.h"
+
 #include <fmt/format.h>
 
 #include <charconv>
-#include <fstream>
 #include <stdexcept>
 
 namespace zabra::node {
@@ -82,21 +83,12 @@ void apply_setting(NodeConfig& c, const std::string& key, const std::string& val
 }
 
 NodeConfig read_config(const std::filesystem::path& file) {
-    std::ifstream in(file);
-    if (!in) throw std::runtime_error(fmt::format("{}: cannot open", file.string()));
     NodeConfig c;
-    std::string line;
-    for (int n = 1; std::getline(in, line); ++n) {
-        const std::string t = trim(line);
-        if (t.empty() || t[0] == '#' || t[0] == '!') continue;
-        const auto eq = t.find_first_of("=:");
-        if (eq == std::string::npos) {
-            throw std::runtime_error(fmt::format("{}:{}: expected key=value, got \"{}\"", file.string(), n, t));
-        }
+    for (const zab::ZooCfgSetting& s : zab::read_zoo_cfg(file)) {
         try {
-            apply_setting(c, trim(t.substr(0, eq)), trim(t.substr(eq + 1)));
+            apply_setting(c, s.key, s.value);
         } catch (const std::runtime_error& e) {
-            throw std::runtime_error(fmt::format("{}:{}: {}", file.string(), n, e.what()));
+            throw std::runtime_error(fmt::format("{}:{}: {}", file.string(), s.line, e.what()));
         }
     }
     if (c.data_dir.empty()) throw std::runtime_error(fmt::format("{}: dataDir is not set", file.string()));

@@ -1,5 +1,5 @@
-// zoo.cfg: "key=value" lines, '#' comments, as ZooKeeper's QuorumPeerConfig
-// reads them (java.util.Properties: surrounding blanks trimmed).
+// zabra-node's settings from a zoo.cfg (its lines are read by
+// libformat/zab/zoo_cfg, which the tools' --config shares).
 #pragma once
 
 #include <cstdint>

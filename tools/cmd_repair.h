@@ -13,6 +13,8 @@ namespace zabra::tools {
 
 struct RepairOptions {
     std::string dir;
+    std::string log_dir;  // ZooKeeper's dataLogDir, when not the data dir
+    std::string config;   // a zoo.cfg naming dataDir and dataLogDir
     bool yes = false;
     bool force = false;
     bool json = false;

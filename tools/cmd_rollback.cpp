@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <iostream>
 
 namespace zabra::tools {
@@ -22,6 +23,10 @@ namespace fs = std::filesystem;
 namespace {
 
 MutateOutcome run_etcd_rollback(const RollbackOptions& o, std::ostream& out, std::ostream& err) {
+    if (!o.log_dir.empty() || !o.config.empty()) {
+        err << "zabra rollback: --log-dir and --config are for ZooKeeper dirs; " << o.dir << " is an etcd data dir\n";
+        return MutateOutcome::Usage;
+    }
     std::uint64_t index = 0;
     try {
         const bool hex = o.to.starts_with("0x") || o.to.starts_with("0X");
@@ -43,7 +48,7 @@ MutateOutcome run_etcd_rollback(const RollbackOptions& o, std::ostream& out, std
     const fs::path root = wal.parent_path().filename() == "member" ? wal.parent_path().parent_path() : wal.parent_path();
     const MutateSwitches sw{o.yes, o.force, o.json};
     PlanReport report;
-    if (auto stop = preflight(o.dir, root, sw, report, out)) return *stop;
+    if (auto stop = preflight({o.dir}, {root}, sw, report, out)) return *stop;
     etcd::WalRollbackPlan plan;
     try {
         plan = etcd::plan_wal_rollback(etcd::list_member_dir(o.dir), index, o.below_commit);
@@ -70,18 +75,32 @@ void setup_rollback(CLI::App& app, RollbackOptions& o) {
         "file touched is first copied (or moved) to DIR/zabra-backup-<time>-rollback/ with a journal; a run\n"
         "a crash interrupted is finished by the next one; --undo puts every byte back.\n"
         "A data dir in use by a live server (open files under it, a live zookeeper_server.pid, etcd's WAL\n"
-        "locks) is refused unless --force.\n\n"
+        "locks) is refused unless --force.\n"
+        "With the logs in a separate dataLogDir (--log-dir, or --config naming it), logs are cut and moved\n"
+        "in the log dir and snapshots in the data dir: one plan, one backup dir (in the data dir), one undo;\n"
+        "a server using either dir is refused. As ZooKeeper reads them, logs come only from the log dir and\n"
+        "snapshots only from the data dir; a log dir holding snapshot files or a data dir holding log files\n"
+        "is refused (ZooKeeper itself would not start on them).\n\n"
         "Exit status: 0 nothing to do (or undone), 1 done, 4 dry run with changes to make,\n"
         "8 operational error, 32 refused (a live server; ZXID in no log); 2 usage error.\n\n"
         "Examples:\n"
         "  zabra rollback /var/lib/zookeeper --to 0x500000a3\n"
         "  zabra rollback /var/lib/zookeeper --to 5:0xa3 --yes\n"
+        "  zabra rollback /var/lib/zookeeper --log-dir /var/lib/zookeeper-txnlog --to 0x500000a3\n"
+        "  zabra rollback --config /etc/zookeeper/conf/zoo.cfg --to 0x500000a3 --yes\n"
         "  zabra rollback --undo /var/lib/zookeeper/zabra-backup-20261126T120000Z-rollback\n"
         "For an etcd data dir, ZXID is a raft index: the segment holding that entry is cut right after it,\n"
         "later segments and .snap files of later indexes are moved aside (backup beside member/); an index\n"
         "below the HardState commit index is refused unless --below-commit.\n"
         "  zabra rollback /var/lib/etcd --to 12345\n");
-    cmd->add_option("DIR", o.dir, "The server's data dir (dataDir or its version-2)");
+    cmd->add_option("DIR", o.dir, "The server's data dir (dataDir or its version-2); may be left out with --config");
+    cmd->add_option("--log-dir", o.log_dir,
+                    "ZooKeeper: the server's dataLogDir (or its version-2), when its txn logs are not in DIR")
+        ->option_text("LOG_DIR");
+    cmd->add_option("--config", o.config,
+                    "ZooKeeper: read dataDir and dataLogDir from this zoo.cfg (DIR and --log-dir, if given, must "
+                    "name the same dirs)")
+        ->option_text("ZOO_CFG");
     cmd->add_option("--to", o.to, "The last zxid to keep (0x hex, decimal, or epoch:counter)")->option_text("ZXID");
     cmd->add_option("--undo", o.undo, "Restore what a rollback backed up in BACKUP_DIR, byte for byte")
         ->option_text("BACKUP_DIR");
@@ -92,8 +111,14 @@ void setup_rollback(CLI::App& app, RollbackOptions& o) {
                   "etcd: allow an index below the HardState commit index (raft then panics on this member: "
                   "replace it in the cluster instead of restarting it)");
     cmd->parse_complete_callback([&o] {
-        if (o.undo.empty() == (o.dir.empty() || o.to.empty())) {
-            throw CLI::ValidationError("give DIR --to ZXID, or --undo BACKUP_DIR");
+        if (o.undo.empty() == ((o.dir.empty() && o.config.empty()) || o.to.empty())) {
+            throw CLI::ValidationError("give DIR (or --config ZOO_CFG) --to ZXID, or --undo BACKUP_DIR");
+        }
+        if (!o.undo.empty() && (!o.log_dir.empty() || !o.config.empty())) {
+            throw CLI::ValidationError("--undo takes no --log-dir or --config: the backup's journal names every file");
+        }
+        if (!o.log_dir.empty() && o.dir.empty() && o.config.empty()) {
+            throw CLI::ValidationError("--log-dir needs DIR, the data dir");
         }
     });
 }
@@ -116,7 +141,12 @@ MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ost
                 say("already-undone", "already undone: " + backup.string());
                 return MutateOutcome::NothingToDo;
             }
-            const auto live = live_signs(backup.parent_path());
+            // Every dir the journal touched (a dataDir and its dataLogDir), and the backup's.
+            std::vector<fs::path> dirs{backup.parent_path()};
+            for (const fs::path& f : st.files) {
+                if (std::find(dirs.begin(), dirs.end(), f.parent_path()) == dirs.end()) dirs.push_back(f.parent_path());
+            }
+            const auto live = live_signs(dirs);
             if (!live.empty() && !o.force) {
                 for (const auto& l : live) err << "zabra rollback: live: " << l << '\n';
                 err << "zabra rollback: refusing to restore into a dir a server is using (--force overrides)\n";
@@ -131,25 +161,34 @@ MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ost
             say("undone", "restored: every file is back to its original bytes (SHA-1 checked)");
             return MutateOutcome::Applied;
         }
-        const locate::DataLocation where = locate::locate_data(o.dir);
-        if (!where.is_dir) {
-            err << "zabra rollback: " << o.dir << " is " << where.describe() << "; give the server's data dir\n";
-            return MutateOutcome::Usage;
+        if (!o.dir.empty()) {
+            const locate::DataLocation where = locate::locate_data(o.dir);
+            if (!where.is_dir) {
+                err << "zabra rollback: " << o.dir << " is " << where.describe() << "; give the server's data dir\n";
+                return MutateOutcome::Usage;
+            }
+            if (where.system == locate::DataSystem::Etcd) return run_etcd_rollback(o, out, err);
         }
-        if (where.system == locate::DataSystem::Etcd) return run_etcd_rollback(o, out, err);
         const std::optional<std::int64_t> target = parse_zxid(o.to);
         if (!target) {
             err << "zabra rollback: --to " << o.to << ": not a zxid\n";
             return MutateOutcome::Usage;
         }
-        const fs::path v2 = zab::find_version2(o.dir);
-        const fs::path root = backup_root(v2);
+        zab::ServerDirs dirs;
+        try {
+            dirs = resolve_server_dirs({o.dir, o.log_dir, o.config});
+        } catch (const UsageError& e) {
+            err << "zabra rollback: " << e.what() << '\n';
+            return MutateOutcome::Usage;
+        }
+        const MutateScope scope = scope_of(dirs);
         const MutateSwitches sw{o.yes, o.force, o.json};
         PlanReport report;
-        if (auto stop = preflight(o.dir, root, sw, report, out)) return *stop;
+        if (auto stop = preflight(scope.dirs, scope.roots, sw, report, out)) return *stop;
         zab::RollbackPlan plan;
         try {
-            plan = zab::plan_rollback(v2, *target);
+            if (auto misplaced = zab::misplaced_files(dirs)) throw zab::RollbackRefused(*misplaced, std::nullopt);
+            plan = zab::plan_rollback(dirs, *target);
         } catch (const zab::RollbackRefused& e) {
             report.refused = e.what();
             print_report(report, o.json, out);
@@ -161,7 +200,7 @@ MutateOutcome run_rollback(const RollbackOptions& o, std::ostream& out, std::ost
                                                static_cast<std::uint64_t>(*plan.last_removed)));
         }
         report.notes.insert(report.notes.end(), plan.notes.begin(), plan.notes.end());
-        return carry_out(plan.plan, root, sw, report, out);
+        return carry_out(plan.plan, scope.roots.front(), sw, report, out);
     } catch (const locate::NotDataError& e) {
         err << "zabra rollback: " << e.what() << '\n';
         return MutateOutcome::Usage;

@@ -13,6 +13,8 @@ namespace zabra::tools {
 
 struct RollbackOptions {
     std::string dir;
+    std::string log_dir;  // ZooKeeper's dataLogDir, when not the data dir
+    std::string config;   // a zoo.cfg naming dataDir and dataLogDir
     std::string to;    // the zxid
     std::string undo;  // a backup dir
     bool yes = false;

@@ -148,6 +148,13 @@ void run_steps(const fs::path& backup_dir, Journal& j, bool just_hashed) {
         std::error_code ec;
         if (s.step.kind == FileStep::Kind::MoveAside) {
             if (!fs::exists(s.step.file, ec)) continue;  // moved already
+            if (!just_hashed && matches(copy, s.size, s.sha1) && matches(s.step.file, s.size, s.sha1)) {
+                // A move across file systems stopped after its durable copy: finish it.
+                mutation_point("unlink");
+                fs::remove(s.step.file);
+                fsync_dir(s.step.file.parent_path());
+                continue;
+            }
             if (fs::exists(copy, ec)) {
                 // Never over the copy: the file at the old name is a new one.
                 throw std::runtime_error(fmt::format("{} exists again beside its moved-aside copy {}; not moving it",
@@ -177,7 +184,9 @@ void run_steps(const fs::path& backup_dir, Journal& j, bool just_hashed) {
 
 JournalState read_journal_state(const fs::path& backup_dir) {
     const Journal j = load(backup_dir);
-    return {backup_dir, j.command, j.target, j.state};
+    JournalState st{backup_dir, j.command, j.target, j.state, {}};
+    for (const JournalStep& s : j.steps) st.files.push_back(s.step.file);
+    return st;
 }
 
 fs::path apply_file_plan(const FilePlan& plan, const fs::path& root) {
@@ -195,6 +204,10 @@ fs::path apply_file_plan(const FilePlan& plan, const fs::path& root) {
         js.size = fs::file_size(s.file);
         js.sha1 = file_sha1(s.file);
         js.backup = s.file.filename().string();
+        auto taken = [&](const std::string& name) {
+            return std::any_of(j.steps.begin(), j.steps.end(), [&](const JournalStep& o) { return o.backup == name; });
+        };
+        for (int n = 2; taken(js.backup); ++n) js.backup = fmt::format("{}-{}", n, s.file.filename().string());
         j.steps.push_back(std::move(js));
     }
     mutation_point("mkdir");

@@ -6,6 +6,11 @@
 //   <root>/zabra-backup-<UTC>-<command>/
 //       journal.json    the plan, the size and SHA-1 of every file touched, and the state
 //       <file name>     each file moved aside, and a whole copy of each file cut
+//                       (a name taken already, from another dir of the plan: <n>-<file name>)
+//
+// One plan may touch files in several dirs (a ZooKeeper dataDir and a
+// separate dataLogDir); its backup dir is under one root all the same, and a
+// file on another file system is copied there and then removed.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +39,7 @@ struct JournalState {
     std::filesystem::path backup_dir;
     std::string command, target;
     std::string state;  // "applying", "done", "undoing", "undone"
+    std::vector<std::filesystem::path> files;  // every file the plan touches (absolute)
 };
 
 // Applies `plan`, backing up under `root` (a dir outside version-2 on the

@@ -16,13 +16,58 @@ namespace fs = std::filesystem;
 
 namespace {
 
-
 std::int64_t zxid_of(const TxnLogRecord& r) { return decode_txn_header(r.payload).zxid; }
+
+fs::path canonical_version2(const fs::path& dir) {
+    std::error_code ec;
+    const fs::path v2 = fs::weakly_canonical(find_version2(dir), ec);
+    return ec ? find_version2(dir) : v2;
+}
+
+std::string file_names(const std::vector<DataFile>& files) {
+    std::string out;
+    for (std::size_t i = 0; i < files.size() && i < 3; ++i) out += (i ? ", " : "") + files[i].path.filename().string();
+    return files.size() > 3 ? fmt::format("{} and {} more", out, files.size() - 3) : out;
+}
 
 }  // namespace
 
-RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
-    const DataDir d = list_data_dir(dir);
+bool separate_log_dir(const ServerDirs& dirs) {
+    return !dirs.log.empty() && canonical_version2(dirs.log) != canonical_version2(dirs.data);
+}
+
+std::optional<std::string> misplaced_files(const ServerDirs& dirs) {
+    if (!separate_log_dir(dirs)) return std::nullopt;
+    const DataDir data = list_data_dir(dirs.data), log = list_data_dir(dirs.log);
+    std::string out;
+    if (!log.snapshots.empty()) {
+        out = fmt::format("the log dir {} holds snapshot files ({})", log.version2.string(), file_names(log.snapshots));
+    }
+    if (!data.logs.empty()) {
+        out += fmt::format("{}the data dir {} holds log files ({})", out.empty() ? "" : " and ", data.version2.string(),
+                           file_names(data.logs));
+    }
+    if (out.empty()) return std::nullopt;
+    return out + ": ZooKeeper refuses to start on such dirs (\"Check if dataLogDir and dataDir configuration is "
+                 "correct\"); move the stray files where they belong, or point zabra at the dirs the server is "
+                 "really configured with";
+}
+
+DataDir list_server_dirs(const ServerDirs& dirs) {
+    if (!separate_log_dir(dirs)) return list_data_dir(dirs.data);
+    DataDir d = list_data_dir(dirs.data);
+    DataDir log = list_data_dir(dirs.log);
+    for (DataFile& f : d.logs) d.other.push_back(std::move(f.path));
+    for (DataFile& f : log.snapshots) log.other.push_back(std::move(f.path));
+    d.logs = std::move(log.logs);
+    d.version2 = log.version2;
+    d.other.insert(d.other.end(), log.other.begin(), log.other.end());
+    std::sort(d.other.begin(), d.other.end());
+    return d;
+}
+
+RollbackPlan plan_rollback(const ServerDirs& dirs, std::int64_t target) {
+    const DataDir d = list_server_dirs(dirs);
     RollbackPlan p;
     p.target = target;
     p.plan.command = "rollback";
@@ -107,7 +152,7 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
         throw RollbackRefused(fmt::format("every snapshot in {} is named after a zxid above {}: with them moved aside "
                                           "ZooKeeper would not start (\"No snapshot found, but there are log "
                                           "entries\"); restore the server from the quorum instead",
-                                          d.version2.string(), zxid_hex(target)),
+                                          d.snapshots.front().path.parent_path().string(), zxid_hex(target)),
                               lower);
     }
     for (const DataFile& s : d.snapshots) {
@@ -124,8 +169,8 @@ RollbackPlan plan_rollback(const fs::path& dir, std::int64_t target) {
     return p;
 }
 
-RepairPlan plan_repair(const fs::path& dir) {
-    const DataDir d = list_data_dir(dir);
+RepairPlan plan_repair(const ServerDirs& dirs) {
+    const DataDir d = list_server_dirs(dirs);
     RepairPlan p;
     p.plan.command = "repair";
     p.plan.target = d.version2.string();

@@ -5,6 +5,7 @@
 #pragma once
 
 #include "libformat/common/file_plan.h"
+#include "libformat/zab/data_dir.h"
 
 #include <cstdint>
 #include <filesystem>
@@ -14,6 +15,26 @@
 #include <vector>
 
 namespace zabra::zab {
+
+// A server's dirs: dataDir (snapshots, currentEpoch, acceptedEpoch) and
+// dataLogDir (txn logs). Either may be given as the dir or its version-2.
+struct ServerDirs {
+    std::filesystem::path data;
+    std::filesystem::path log;  // empty: dataDir holds the logs too
+};
+
+// True when dataLogDir is another dir than dataDir (compared canonically).
+bool separate_log_dir(const ServerDirs& dirs);
+
+// With separate dirs, ZooKeeper (FileTxnSnapLog, 3.5+, ZOOKEEPER-2967)
+// refuses to start when the log dir holds snapshot files or the data dir
+// log files; the text says which files, or nullopt when there are none.
+std::optional<std::string> misplaced_files(const ServerDirs& dirs);
+
+// The files as ZooKeeper reads them: logs from the log dir's version-2 only,
+// snapshots and epoch files from the data dir's version-2 only (anything else
+// in either is in `other`). `version2` is the log dir's.
+DataDir list_server_dirs(const ServerDirs& dirs);
 
 class RollbackRefused : public std::runtime_error {
 public:
@@ -34,7 +55,10 @@ struct RollbackPlan {
 // right after that record (as ZooKeeper's FileTxnLog.truncate, padding and
 // all), later logs and snapshots named after a later zxid are moved aside.
 // Throws RollbackRefused when `target` is in no log, or damage lies before it.
-RollbackPlan plan_rollback(const std::filesystem::path& dir, std::int64_t target);
+RollbackPlan plan_rollback(const ServerDirs& dirs, std::int64_t target);
+inline RollbackPlan plan_rollback(const std::filesystem::path& dir, std::int64_t target) {
+    return plan_rollback(ServerDirs{dir, {}}, target);
+}
 
 struct RepairPlan {
     FilePlan plan;
@@ -42,6 +66,8 @@ struct RepairPlan {
     std::vector<std::string> unrepairable;
 };
 
-RepairPlan plan_repair(const std::filesystem::path& dir);
+// Logs only: repair never touches snapshots or epoch files.
+RepairPlan plan_repair(const ServerDirs& dirs);
+inline RepairPlan plan_repair(const std::filesystem::path& dir) { return plan_repair(ServerDirs{dir, {}}); }
 
 }  // namespace zabra::zab
