@@ -72,10 +72,11 @@ void setup_dump(CLI::App& app, DumpOptions& o) {
     auto* cmd = app.add_subcommand("dump", "Print ZooKeeper txn logs and snapshots, or etcd WAL and .snap files");
     cmd->footer(
         "PATH is a txn log (log.<zxid>), a snapshot (snapshot.<zxid>, plain, gzip or snappy, detected by\n"
-        "content) or a data dir (its version-2 dir or the parent). For a dir, the logs are printed in zxid\n"
-        "order; --snapshot prints the newest snapshot instead.\n"
-        "PATH may also be etcd data, detected by name and content: a data or member dir (its WAL segments\n"
-        "in order, one line or JSON object per record; --snapshot: its .snap files), a *.wal or a *.snap.\n"
+        "content) or a data dir (its version-2 dir, the parent, or any dir holding log.* / snapshot.*). For a\n"
+        "dir, every txn of its logs is printed in zxid order; --snapshot prints the newest snapshot instead.\n"
+        "PATH may also be etcd data, found by content under any name: a data, member, wal or snap dir (its\n"
+        "WAL segments in order, one line or JSON object per record; --snapshot: its .snap files), a *.wal or\n"
+        "a *.snap. A PATH with neither system's data is a usage error (exit 2) naming where data is.\n"
         "Passwords and tokens in etcd entries are redacted unless --show-secrets.\n\n"
         "Examples:\n"
         "  zabra dump /var/lib/zookeeper\n"

@@ -29,7 +29,7 @@ void setup_stats(CLI::App& app, StatsOptions& o) {
         "  zabra stats /var/lib/zookeeper\n"
         "  zabra stats --depth 2 --top 20 --snapshot /var/lib/zookeeper\n"
         "  zabra stats --json version-2/log.100000001 | jq '.by_type'\n"
-        "For etcd data (a data or member dir, or a *.wal): entries by request, term, user and key prefix\n"
+        "For etcd data (a data, member or wal dir of any name, or a *.wal): entries by request, term, user and key prefix\n"
         "(--depth), records by kind, the last HardState.\n"
         "  zabra stats /var/lib/etcd\n");
     cmd->add_option("PATH", o.paths, "Data dir, log or snapshot")->required();
