@@ -63,6 +63,17 @@ std::uint64_t MappedFile::next_hole(std::uint64_t from) const {
     return r < 0 ? m_size : std::min<std::uint64_t>(static_cast<std::uint64_t>(r), m_size);
 }
 
+std::size_t MappedFile::read_at(std::uint64_t offset, std::uint8_t* dst, std::size_t n) const {
+    std::size_t done = 0;
+    while (done < n && offset + done < m_size) {
+        const ssize_t r = ::pread(m_fd, dst + done, n - done, static_cast<off_t>(offset + done));
+        if (r < 0 && errno == EINTR) continue;
+        if (r <= 0) break;
+        done += static_cast<std::size_t>(r);
+    }
+    return done;
+}
+
 MappedFile::MappedFile(MappedFile&& other) noexcept
     : m_path(std::move(other.m_path)), m_data(other.m_data), m_size(other.m_size), m_fd(other.m_fd) {
     other.m_data = nullptr;

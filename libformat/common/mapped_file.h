@@ -25,6 +25,10 @@ public:
     // The bytes of [from, to) will not be read again soon: their pages may be
     // dropped from memory. They stay readable (read back from the file).
     virtual void release(std::uint64_t from, std::uint64_t to) const = 0;
+    // Copies up to n bytes at `offset` into dst, not through the map (a copy
+    // of long zero runs costs less than faulting their pages in and out);
+    // returns how many were copied, 0 when it cannot.
+    virtual std::size_t read_at(std::uint64_t offset, std::uint8_t* dst, std::size_t n) const = 0;
 };
 
 class MappedFile final : public FileExtents {
@@ -49,6 +53,7 @@ public:
     std::uint64_t next_data(std::uint64_t from) const override;
     std::uint64_t next_hole(std::uint64_t from) const override;
     void release(std::uint64_t from, std::uint64_t to) const override;
+    std::size_t read_at(std::uint64_t offset, std::uint8_t* dst, std::size_t n) const override;
 
 private:
     std::filesystem::path m_path;
