@@ -170,6 +170,32 @@ MeasuredRun run_measured(const std::vector<std::string>& argv) {
     return r;
 }
 
+BackgroundCommand::BackgroundCommand(const std::string& command) {
+    m_pid = ::fork();
+    if (m_pid == 0) {
+        ::setpgid(0, 0);
+        const int null = ::open("/dev/null", O_RDWR);
+        ::dup2(null, 0);
+        ::dup2(null, 1);
+        ::dup2(null, 2);
+        ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+        ::_exit(127);
+    }
+    if (m_pid > 0) ::setpgid(m_pid, m_pid);  // also here: no race with the kill in stop()
+}
+
+BackgroundCommand::~BackgroundCommand() { stop(); }
+
+void BackgroundCommand::stop() {
+    if (m_pid <= 0) return;
+    ::kill(-m_pid, SIGKILL);
+    while (::waitpid(m_pid, nullptr, 0) < 0 && errno == EINTR) {
+    }
+    // Its children are reaped by init: wait until the group is empty.
+    for (int i = 0; i < 500 && ::kill(-m_pid, 0) == 0; ++i) ::usleep(10000);
+    m_pid = -1;
+}
+
 namespace {
 
 // Writes `bytes` at the end of fd, leaving 4 KiB blocks of zeros as holes when sparse.

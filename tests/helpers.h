@@ -47,6 +47,22 @@ void copy_tree(const std::filesystem::path& from, const std::filesystem::path& t
 // Grows a file to `size` with zeros, written (Dense) or as a hole (Sparse).
 void extend_with_zeros(const std::filesystem::path& file, std::uint64_t size, Holes holes);
 
+// A shell command run in the background (a stand-in for a server), in its
+// own process group, its output to /dev/null so that it holds no pipe of the
+// test runner. stop() (and the destructor) kills the whole group and waits
+// until no process of it is left.
+class BackgroundCommand {
+public:
+    explicit BackgroundCommand(const std::string& command);
+    ~BackgroundCommand();
+    BackgroundCommand(const BackgroundCommand&) = delete;
+    BackgroundCommand& operator=(const BackgroundCommand&) = delete;
+    void stop();
+
+private:
+    int m_pid = -1;
+};
+
 // Copies tests/fixtures/etcd/cluster/<member> into `into`/<member>, with the
 // zstd-compressed WAL files restored to their original bytes; returns the copy.
 std::filesystem::path restore_etcd_member(const std::string& member, const std::filesystem::path& into);

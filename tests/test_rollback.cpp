@@ -54,15 +54,6 @@ std::vector<std::int64_t> zxids(const fs::path& data) {
     return out;
 }
 
-// Starts a shell command in the background (a stand-in for a server) and returns its pid.
-int start_background(const std::string& command) {
-    FILE* p = ::popen((command + " & echo $!").c_str(), "r");
-    REQUIRE(p);
-    char pid[32] = {};
-    REQUIRE(std::fgets(pid, sizeof pid, p));
-    ::pclose(p);
-    return std::stoi(pid);
-}
 
 // Runs argv until its status is `want` (or 5 s pass: the background
 // process may take a moment to start); returns the last status.
@@ -263,12 +254,11 @@ TEST_CASE("rollback and repair refuse a data dir a live process has files open i
     const auto before = contents(data);
     const fs::path log = zab::list_data_dir(data).logs.back().path;
     // A stand-in for a server: a process holding the newest log open.
-    const int pid = start_background(fmt::format("bash -c \"exec 3<'{}'; sleep 30\"", log.string()));
+    test::BackgroundCommand server(fmt::format("bash -c \"exec 3<'{}'; sleep 30\"", log.string()));
     status_once_it_is({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50"}, 32);
     CHECK(test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"}).status == 32);
     CHECK(test::run_command({ZABRA_BINARY, "repair", data.string(), "--yes"}).status == 32);
     CHECK(contents(data) == before);
-    ::kill(pid, SIGKILL);
 }
 
 TEST_CASE("a server that has no file open yet is still seen, by the config on its command line") {
@@ -277,9 +267,9 @@ TEST_CASE("a server that has no file open yet is still seen, by the config on it
     const fs::path cfg = tmp.path() / "zoo.cfg";
     test::spit(cfg, fmt::format("tickTime=2000\ndataDir={}\nclientPort=2181\n", data.string()));
     // As `java ... QuorumPeerMain zoo.cfg` or `zabra-node zoo.cfg` would be, before its first write.
-    const int pid = start_background(fmt::format("bash -c 'sleep 30; true' '{}'", cfg.string()));
+    test::BackgroundCommand server(fmt::format("bash -c 'sleep 30; true' '{}'", cfg.string()));
     CHECK(status_once_it_is({ZABRA_BINARY, "repair", data.string()}, 32) == 32);
-    ::kill(pid, SIGKILL);
+    server.stop();
     CHECK(status_once_it_is({ZABRA_BINARY, "repair", data.string()}, 0) == 0);
 }
 

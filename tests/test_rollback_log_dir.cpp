@@ -86,22 +86,6 @@ std::map<std::string, std::string> one_dir_result(const Split& s) {
     return contents(s.one);
 }
 
-int start_background(const std::string& command) {
-    FILE* p = ::popen((command + " & echo $!").c_str(), "r");
-    REQUIRE(p);
-    char pid[32] = {};
-    REQUIRE(std::fgets(pid, sizeof pid, p));
-    ::pclose(p);
-    return std::stoi(pid);
-}
-
-void wait_for(int pid) {
-    ::kill(pid, SIGKILL);
-    // The stand-in is a grandchild (popen's shell started it): it is reaped
-    // by init, so wait until it is gone rather than waitpid it.
-    for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) ::usleep(50000);
-}
-
 }  // namespace
 
 TEST_CASE("rollback --log-dir: the same files as the one-dir rollback, one backup in the data dir, and undo restores both dirs") {
@@ -206,7 +190,7 @@ TEST_CASE("rollback and repair refuse when a live process has a file open in the
     const fs::path cfg = tmp.path() / "zoo.cfg";
     test::spit(cfg, fmt::format("dataDir={}\ndataLogDir={}\n", s.data.string(), s.log.string()));
     const fs::path log = zab::list_data_dir(s.log).logs.back().path;
-    const int pid = start_background(fmt::format("bash -c \"exec 3<'{}'; sleep 30\"", log.string()));
+    test::BackgroundCommand server(fmt::format("bash -c \"exec 3<'{}'; sleep 30\"", log.string()));
     int status = -1;
     const std::vector<std::string> dry_run{"rollback", s.data.string(), "--log-dir", s.log.string(), "--to", "0x50"};
     for (int i = 0; i < 50 && (status = run_zabra(dry_run).status) != 32; ++i) ::usleep(100000);
@@ -217,17 +201,17 @@ TEST_CASE("rollback and repair refuse when a live process has a file open in the
     CHECK(both(s) == before);
     // The data dir alone is not what the server holds open.
     CHECK(run_zabra({"repair", s.data.string()}).status == 0);
-    wait_for(pid);
+    server.stop();
 
     REQUIRE(run_zabra(rollback_split(s)).status == 1);
     const auto backups = backups_in(s.data);
     REQUIRE(backups.size() == 1);
-    const int pid2 = start_background(fmt::format("bash -c \"exec 3<'{}'; sleep 30\"", (s.log / "version-2").string()));
+    test::BackgroundCommand server2(fmt::format("bash -c \"exec 3<'{}'; sleep 30\"", (s.log / "version-2").string()));
     status = -1;
     const std::vector<std::string> undo{"rollback", "--undo", backups.front().string(), "--yes"};
     for (int i = 0; i < 50 && (status = run_zabra(undo).status) != 32; ++i) ::usleep(100000);
     CHECK(status == 32);
-    wait_for(pid2);
+    server2.stop();
     CHECK(run_zabra({"rollback", "--undo", backups.front().string(), "--yes"}).status == 1);
     CHECK(both(s) == before);
 }
