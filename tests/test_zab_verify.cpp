@@ -190,6 +190,18 @@ TEST_CASE("verify: log fault kinds Z1-Z10") {
         REQUIRE(f);
         CHECK(f->offset == lr.back().offset);
         CHECK(f->message.find("torn write") != std::string::npos);
+        // verify and repair give the same way out: repair does not cut the
+        // record, rollback to the txn before it does, and then all is clean.
+        const std::string before = zxid_hex(decode_txn_header(lr[lr.size() - 2].payload).zxid);
+        CHECK(f->action.find("zabra rollback DIR --to " + before) != std::string::npos);
+        const RepairPlan repair = plan_repair(d.v2);
+        CHECK(repair.plan.steps.empty());
+        REQUIRE(repair.unrepairable.size() == 1);
+        CHECK(repair.unrepairable[0].find("--to " + before) != std::string::npos);
+        const RollbackPlan cut = plan_rollback(d.v2, decode_txn_header(lr[lr.size() - 2].payload).zxid);
+        REQUIRE(cut.plan.steps.size() == 1);
+        CHECK(cut.plan.steps[0].kind == FileStep::Kind::Cut);
+        CHECK(cut.plan.steps[0].new_size == lr.back().offset);
     }
     SUBCASE("Z9: an empty log in the middle") {
         test::spit(mid, "");

@@ -203,6 +203,18 @@ RepairPlan plan_repair(const ServerDirs& dirs) {
                                                 end.detail)});
             continue;
         }
+        if (newest && end.nonzero_bytes_after == 0 && last) {
+            // Only the damaged record itself is at stake (a torn write looks
+            // like this): cutting it is the operator's call, made with the
+            // quorum's state in hand, not repair's.
+            p.unrepairable.push_back(fmt::format(
+                "{}: the last record, after zxid {} at offset {}, is damaged ({}) and nothing follows it: it may be "
+                "a torn write; if the quorum has the txn after {}, cut it with 'zabra rollback {} --to {}', else "
+                "resync this server from the quorum; never restamp the checksum",
+                f.path.string(), zxid_hex(*last), end.offset, end.detail, zxid_hex(*last), dirs.data.string(),
+                zxid_hex(*last)));
+            continue;
+        }
         p.unrepairable.push_back(fmt::format(
             "{}: damaged at offset {} after {} records (last zxid {}): {}; {} non-zero bytes follow{}{}; cutting "
             "here would lose them: resync this server from the quorum instead (stop it, move its data dir aside, "

@@ -554,7 +554,11 @@ private:
                 // reached the disk out of order looks exactly like this.
                 why += "; it is the last record and nothing follows it, so it may be a torn write "
                        "(ZOOKEEPER-2560) rather than corruption";
-                action = "if the quorum has this txn, cutting it is safe: zabra repair";
+                action = m_last ? fmt::format("if the quorum has the txn after {}, cut this record with 'zabra rollback "
+                                              "DIR --to {}' (repair does not: it cannot tell it from corruption); "
+                                              "else resync this server from the quorum",
+                                              zxid_hex(m_last->zxid), zxid_hex(m_last->zxid))
+                                : "resync this server from the quorum";
             }
             break;
         case EndCause::ZeroLength:
