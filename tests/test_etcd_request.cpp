@@ -1,5 +1,6 @@
-// Raft entry payload summaries, checked against the real 3.4.23 entry bytes
-// of shared/docs/etcd-format.md §9.B and §9.E, and against payloads built
+// Raft entry payload summaries, checked against entry bytes copied from the WALs
+// of a real etcd 3.4.23 cluster (members 2e1259d415f2a040 and bac7efc361f1457e,
+// not the cluster of tests/fixtures/etcd), and against payloads built
 // with proto.h's writer for the requests the real log does not hold.
 #include "helpers.h"
 #include "libformat/etcd/proto.h"
@@ -87,7 +88,7 @@ std::string header(std::uint64_t id, std::string_view user = {}) {
 }
 
 // Request ids of the 3.4.23 member bac7efc361f1457e: its low 16 bits on
-// top, so the header's ID takes the 9-byte varint §9.E shows.
+// top, so the header's ID takes a 9-byte varint, as in that member's real entries.
 constexpr std::uint64_t kRequestId = 0x457ea2168d44ca05;
 
 // Does any string anywhere in the summary contain `needle`?
@@ -122,7 +123,7 @@ TEST_CASE("etcd request: an empty normal entry is the leader's noop") {
 
 TEST_CASE("etcd request: put foo=bar (real 3.4 bytes) gives key, value, then the header's request id") {
     const std::string data = unhex("22 0a 0a 03 666f6f 12 03 626172") + header(kRequestId);
-    REQUIRE(data.size() == 0x19);  // the Entry's declared Data length in §9.E
+    REQUIRE(data.size() == 0x19);  // the Data length the real Entry declares
     const RequestSummary s = normal(data);
     CHECK(s.kind == PayloadKind::InternalRaftRequest);
     CHECK(s.error.empty());
@@ -289,7 +290,7 @@ TEST_CASE("etcd request: change password redacts both the 3.4 password and the 3
 }
 
 TEST_CASE("etcd request: authenticate (real 3.4 layout) redacts the simple token, header first on the wire") {
-    const std::string token = "KxQbLrVhGwUnOzPe";  // 16 bytes, as in §9.E
+    const std::string token = "KxQbLrVhGwUnOzPe";  // 16 bytes, as in the real entry
     const std::string data = header(kRequestId) + unhex("a2 3f 18 0a 04 726f6f74 1a 10") + token;
     REQUIRE(data.size() == 0x28);
     const RequestSummary s = normal(data);
@@ -357,7 +358,7 @@ TEST_CASE("etcd request: an entry holding two request fields keeps the first as 
 }
 
 TEST_CASE("etcd request: a v2 PUT from a real 3.4 WAL (gogo's zero fields) is a v2 Request, not an IRR") {
-    // §9.B entry index 3: the ID takes 10 bytes (member 2e1259d415f2a040's
+    // Entry index 3 of that member's first segment: the ID takes 10 bytes (member 2e1259d415f2a040's
     // low 16 bits on top), so Data is 134 bytes and the Entry 143.
     std::string data = "\x08";
     append_varint(data, 0xa04076f5e1c2b301);

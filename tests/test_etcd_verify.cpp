@@ -1,4 +1,4 @@
-// zabra verify on etcd data: each fault kind of reliability.md (E1-E8) and
+// zabra verify on etcd data: each fault kind of doc/fault-kinds.md (E1-E8) and
 // the raft invariants, injected on purpose into a copy of a real member, is
 // found with its code at the exact frame offset.
 #include "helpers.h"

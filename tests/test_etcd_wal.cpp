@@ -1,5 +1,5 @@
-// etcd WAL framing, CRC chain and record codecs, against the real etcd 3.4.23
-// bytes of etcd-format.md §9 (vectors A, B, D, G).
+// etcd WAL framing, CRC chain and record codecs (doc/etcd-wal.md §3-§4, §7), against
+// real etcd 3.4.23 bytes: the first records of a member's first segment (kVectorB).
 #include "helpers.h"
 #include "libformat/common/crc32c.h"
 #include "libformat/etcd/raft_records.h"
@@ -110,7 +110,7 @@ TEST_CASE("etcd wal: the encoder writes etcd's exact bytes") {
     enc.entry({0, 2, 2, {}});
     CHECK(enc.bytes() == kVectorB);
     CHECK(enc.chain() == 0xbb1ed36eu);
-    // Framing arithmetic (vector G): padding to 8 bytes, flagged in the top byte.
+    // Framing arithmetic (doc/etcd-wal.md §3): padding to 8 bytes, flagged in the top byte.
     for (std::size_t len : {4u, 16u, 23u, 25u}) {
         const std::string payload(len, 'a');
         const std::string framed = frame_wal_record(2, 0, &payload);

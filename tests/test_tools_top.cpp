@@ -1,5 +1,5 @@
 // zabra top's model, without a terminal: replies as real ZooKeeper 3.8 sends
-// them (monitor.md §1.3), failure kinds, lag in the same epoch only, quorum
+// them (doc/four-letter-words.md), failure kinds, lag in the same epoch only, quorum
 // health and leader changes; and the collector against a closed port and a
 // server that never answers.
 #include "tools/top/collect.h"

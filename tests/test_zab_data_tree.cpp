@@ -79,7 +79,7 @@ void for_each_fixture_snapshot(Fn fn) {
 
 TEST_CASE("the empty tree's digest is ZooKeeper's: CRC32 of the root plus /zookeeper") {
     DataTree t;
-    CHECK(t.digest() == 0x51c6d660);  // TxnDigest of createSession at zxid 1 (spec TV2)
+    CHECK(t.digest() == 0x51c6d660);  // TxnDigest of createSession at zxid 1 (TV2 in test_zab_txn_codec.cpp)
     CHECK(t.find("/zookeeper/config") != nullptr);
     CHECK(t.find("/zookeeper/config")->stat.aversion == -1);
 }

@@ -31,6 +31,8 @@ fs::path plain_snapshot_with_nodes() {
 
 }  // namespace
 
+// TV7 is this file's number in the format notes zabra was first written from;
+// its layout is in doc/zookeeper-snapshot.md §1.
 TEST_CASE("the empty-tree snapshot.0 decodes as the spec's TV7 describes") {
     const std::string bytes = test::slurp(test::fixtures() / "zk/standalone/data/version-2/snapshot.0");
     CHECK(bytes.size() == 457);

@@ -1,5 +1,5 @@
 // The sync planner against the decision procedure of LearnerHandler
-// .syncFollower (zab-sync.md §1) on hand-made leader states; ZooKeeper's own
+// .syncFollower (doc/sync-plans.md §1) on hand-made leader states; ZooKeeper's own
 // LearnerHandlerTest scenarios are in tests/fixtures/sync (see below).
 #include "helpers.h"
 #include "libformat/common/error.h"

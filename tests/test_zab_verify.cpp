@@ -1,5 +1,5 @@
 // zabra verify on real data: clean fixtures give no problems, and each fault
-// kind of reliability.md (Z1-Z14), made on a copy of a real data dir, gives
+// kind of doc/fault-kinds.md (Z1-Z14), made on a copy of a real data dir, gives
 // its finding at the exact offset.
 #include "helpers.h"
 #include "libformat/common/zlib_codec.h"

@@ -1,6 +1,6 @@
 // A plan of file changes (cut a file to a size, move a file aside) and its
 // crash-safe execution with an intent journal, a backup of every byte
-// removed, and undo (reliability.md §4). Repair and rollback build plans;
+// removed, and undo (doc/rollback.md §3-§5). Repair and rollback build plans;
 // this carries them out.
 //
 //   <root>/zabra-backup-<UTC>-<command>/

@@ -1,5 +1,5 @@
 // Whether a server is using a data dir right now, so that nothing modifies
-// it under a live ZooKeeper, zabra-node or etcd (reliability.md §4.7).
+// it under a live ZooKeeper, zabra-node or etcd (doc/rollback.md §6).
 // ZooKeeper takes no lock on its data dir; what can be seen is open files
 // (/proc/*/fd), a live zookeeper_server.pid, and etcd's locks on its WAL.
 #pragma once

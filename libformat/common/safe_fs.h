@@ -1,4 +1,4 @@
-// Crash-safe file mutation for repair and rollback (reliability.md §4):
+// Crash-safe file mutation for repair and rollback (doc/rollback.md §3-§4):
 // every change is durable before the next one starts (temp + fsync + rename
 // + fsync of the directory; truncate + fsync), a failed write or fsync is
 // fatal (std::system_error), and nothing is deleted: files are moved aside.

@@ -1,5 +1,5 @@
 // An etcd member's files: member/wal segments and member/snap files, with the
-// leftovers etcd itself ignores or leaves behind (etcd-format.md §1.1, §8.2).
+// leftovers etcd itself ignores or leaves behind (doc/etcd-wal.md §1-§2).
 #pragma once
 
 #include "libformat/etcd/wal_format.h"

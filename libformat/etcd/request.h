@@ -1,6 +1,6 @@
 // What an etcd raft entry's data means: the leader's no-op, an
 // etcdserverpb.InternalRaftRequest (v3 API), a v2 Request, or a raftpb
-// ConfChange / ConfChangeV2 (etcd-format.md §6). Decoded into a neutral
+// ConfChange / ConfChangeV2 (doc/etcd-wal.md §3). Decoded into a neutral
 // summary (an operation name and typed fields) that printers render as text
 // or JSON; secrets are redacted here, unless asked, so no printer can leak them.
 #pragma once

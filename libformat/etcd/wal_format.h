@@ -1,5 +1,5 @@
 // etcd's write-ahead log and snapshot files, as etcd 3.4-3.6 write them
-// (etcd-format.md §1-§5).
+// (doc/etcd-wal.md).
 //
 //   member/wal/<seq %016x>-<index %016x>.wal    segments, preallocated to 64,000,000 bytes
 //   segment = { frame } [ zero fill ]

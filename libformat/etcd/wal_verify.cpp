@@ -355,7 +355,7 @@ private:
         }
     }
 
-    // Where etcd would start (§4.6): the newest intact .snap matching a WAL
+    // Where etcd would start (doc/etcd-wal.md §7): the newest intact .snap matching a WAL
     // snapshot record at or below the commit index; then the WAL from there.
     void check_start() {
         if (m_segments.empty()) return;

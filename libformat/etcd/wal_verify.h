@@ -1,6 +1,6 @@
 // Offline checks of an etcd member's WAL and .snap files: what etcd refuses
 // to start on, what its repair would silently drop, and the raft invariants
-// behind its start-up panics (etcd-format.md §4, §8; reliability.md E1-E11).
+// behind its start-up panics (doc/etcd-wal.md §5-§7; fault kinds in doc/fault-kinds.md).
 #pragma once
 
 #include "libformat/common/finding.h"

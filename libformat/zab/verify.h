@@ -1,5 +1,6 @@
 // Offline checks of ZooKeeper data: everything ZooKeeper itself silently gets
-// wrong or refuses to start on (zookeeper-format.md §9, reliability.md Z1-Z14).
+// wrong or refuses to start on (doc/zookeeper-txnlog.md §5, doc/zookeeper-snapshot.md §4,
+// doc/zookeeper-datadir.md §3; fault kinds Z1-Z14 in doc/fault-kinds.md).
 // Produces findings; printing is the caller's business.
 #pragma once
 
