@@ -1,7 +1,7 @@
 // zabra-node CONFIG [--set key=value]... [--force-recover]
 #include "node/config.h"
 #include "node/server.h"
-#include "tools/version.h"
+#include "zabra/version.h"
 
 #include <CLI/CLI.hpp>
 #include <fmt/chrono.h>
@@ -14,7 +14,7 @@
 int main(int argc, char** argv) {
     CLI::App app{"zabra-node: a minimal ZooKeeper-compatible standalone server that writes real ZooKeeper data.\n"
                  "Clients (kazoo, zkCli) use it like ZooKeeper 3.8; its dataDir is readable by ZooKeeper and zabra."};
-    app.set_version_flag("--version", std::string("zabra-node ") + zabra::tools::kVersion);
+    app.set_version_flag("--version", std::string("zabra-node ") + zabra::kVersion);
     std::string config_file;
     std::vector<std::string> overrides;
     bool force_recover = false;
@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
             zabra::node::apply_setting(c, kv.substr(0, eq), kv.substr(eq + 1));
         }
         c.force_recover = force_recover;
-        zabra::node::ServerOptions o{c, log, std::string("3.8.0-zabra-") + zabra::tools::kVersion};
+        zabra::node::ServerOptions o{c, log, std::string("3.8.0-zabra-") + zabra::kVersion};
         return zabra::node::run_server(o);
     } catch (const std::exception& e) {
         log(std::string("cannot start: ") + e.what());

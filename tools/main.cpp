@@ -25,7 +25,7 @@
 #include "tools/cmd_top.h"
 #include "tools/cmd_verify.h"
 #include "tools/inputs.h"
-#include "tools/version.h"
+#include "zabra/version.h"
 
 #include <CLI/CLI.hpp>
 
@@ -36,7 +36,7 @@ int main(int argc, char** argv) {
     using namespace zabra::tools;
     std::ios::sync_with_stdio(false);  // printers write whole lines; no need to interleave with stdio
     CLI::App app{"zabra: inspect ZooKeeper (ZAB) on-disk data: txn logs, snapshots, data dirs", "zabra"};
-    app.set_version_flag("-V,--version", std::string("zabra ") + kVersion);
+    app.set_version_flag("-V,--version", std::string("zabra ") + zabra::kVersion);
     app.require_subcommand(1);
     app.footer("Exit codes: 0 clean, 1 data damage found, 2 usage error, 3 unreadable input;\n"
                "verify: a bit mask (1 warnings, 4 errors, 8 unreadable); diff: 1 when the trees differ;\n"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Checks the man pages and keeps them, and the shell completions, in step
 # with the binary's --help:
+#   - every man page's header names the version zabra --version prints;
 #   - every man/*.1 and man/*.8 is clean under `mandoc -Tlint -W warning` (and, when
 #     groff is installed, under `groff -man -ww`);
 #   - every subcommand listed by `zabra --help` is an item of the COMMANDS
@@ -37,6 +38,16 @@ fi
 shopt -s nullglob
 pages=("$man"/*.1 "$man"/*.8)
 ((${#pages[@]})) || { echo "FAIL: no man pages in $man" >&2; exit 1; }
+
+# The version: one source (CMake's project()), shown by --version; every
+# page's header must name the same.
+version=$("$zabra" --version | sed -n 's/^zabra //p')
+[[ -n $version ]] || fail "zabra --version printed no version"
+for page in "${pages[@]}"; do
+    if grep -q '^\.TH ' "$page" && ! grep -q "^\.TH .*\"zabra $version\"" "$page"; then
+        fail "$(basename "$page"): its .TH header does not say \"zabra $version\""
+    fi
+done
 
 # ---- lint ------------------------------------------------------------------
 
