@@ -5,6 +5,8 @@
 // hex ids are Long.toHexString (unsigned, lower case).
 #include "node/monitor.h"
 
+#include "libformat/common/java_text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -27,53 +29,6 @@ constexpr std::array<std::string_view, 18> known_words = {
     "srst", "srvr", "stat", "wchc", "wchp", "wchs", "mntr", "isro", "hash",
 };
 
-// Java's Double.toString: the shortest digits that read back as `value`,
-// plain for 1e-3 <= |value| < 1e7 with at least one fractional digit
-// ("4.0", "1.1429"), otherwise computerized scientific ("1.0E-4", "1.2345678E7").
-std::string java_double(double value) {
-    if (std::isnan(value)) return "NaN";
-    if (std::isinf(value)) return value < 0 ? "-Infinity" : "Infinity";
-    if (value == 0) return std::signbit(value) ? "-0.0" : "0.0";
-
-    // to_chars without a precision gives the shortest round-trip digits, e.g. "-1.1429e+00".
-    std::array<char, 64> buf{};
-    const auto [end, ec] =
-        std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::scientific);
-    if (ec != std::errc{}) return fmt::format("{}", value);
-    const std::string_view sci(buf.data(), static_cast<std::size_t>(end - buf.data()));
-    const auto e_pos = sci.find('e');
-    std::string digits;
-    for (char c : sci.substr(0, e_pos))
-        if (c >= '0' && c <= '9') digits += c;
-    int exponent = 0;
-    const auto exp_text = sci.substr(e_pos + 1);
-    const char* exp_begin = exp_text.data() + (exp_text.front() == '+' ? 1 : 0);
-    std::from_chars(exp_begin, exp_text.data() + exp_text.size(), exponent);
-
-    std::string out = value < 0 ? "-" : "";
-    const double magnitude = std::fabs(value);
-    if (magnitude >= 1e-3 && magnitude < 1e7) {
-        const int integer_digits = exponent + 1;
-        if (integer_digits <= 0) {
-            out += "0.";
-            out.append(static_cast<std::size_t>(-integer_digits), '0');
-            out += digits;
-        } else {
-            const auto n = static_cast<std::size_t>(integer_digits);
-            if (digits.size() < n) digits.append(n - digits.size(), '0');
-            out += digits.substr(0, n);
-            out += '.';
-            out += digits.size() > n ? digits.substr(n) : "0";
-        }
-    } else {
-        out += digits.front();
-        out += '.';
-        out += digits.size() > 1 ? digits.substr(1) : "0";
-        out += fmt::format("E{}", exponent);
-    }
-    return out;
-}
-
 // ZooKeeper's AvgMinMaxCounter.getAvg rounds to 4 decimals, half up, on the
 // exact binary value (BigDecimal), before printing.  fmt also rounds the exact
 // value but sends ties to even, and ties do occur (9/32 = 0.28125 is exact):
@@ -90,10 +45,7 @@ double round_to_4_decimals(double value) {
     return rounded;
 }
 
-std::string average(double value) { return java_double(round_to_4_decimals(value)); }
-
-// Long.toHexString: two's complement, so -1 prints as ffffffffffffffff.
-std::string java_hex(std::int64_t value) { return fmt::format("{:x}", static_cast<std::uint64_t>(value)); }
+std::string average(double value) { return java::double_text(round_to_4_decimals(value)); }
 
 // ServerCnxn.dumpConnectionInfo.  `brief` (stat) stops after the packet
 // counts; the full form (cons) adds the session fields once there is a session.
@@ -103,11 +55,11 @@ void append_connection(std::string& out, const ConnectionView& c, bool brief) {
     const std::string interest = c.interest_ops == 0 ? "0" : fmt::format("{:x}", c.interest_ops);
     fmt::format_to(it, " {}[{}](queued={},recved={},sent={}", c.remote, interest, c.queued, c.received, c.sent);
     if (!brief && c.session.value_or(0) != 0) {
-        fmt::format_to(it, ",sid=0x{},lop={},est={},to={}", java_hex(*c.session), c.last_op, c.established_ms,
+        fmt::format_to(it, ",sid=0x{},lop={},est={},to={}", java::hex(*c.session), c.last_op, c.established_ms,
                        c.timeout_ms);
-        if (c.last_cxid >= 0) fmt::format_to(it, ",lcxid=0x{}", java_hex(c.last_cxid));
+        if (c.last_cxid >= 0) fmt::format_to(it, ",lcxid=0x{}", java::hex(c.last_cxid));
         // A connection's average latency is a long (integer division) in ZooKeeper.
-        fmt::format_to(it, ",lzxid=0x{},lresp={},llat={},minlat={},avglat={},maxlat={}", java_hex(c.last_zxid),
+        fmt::format_to(it, ",lzxid=0x{},lresp={},llat={},minlat={},avglat={},maxlat={}", java::hex(c.last_zxid),
                        c.last_response_ms, c.last_latency_ms, c.min_latency_ms,
                        static_cast<std::int64_t>(c.avg_latency_ms), c.max_latency_ms);
     }
@@ -132,7 +84,7 @@ std::string server_stats(const MonitorView& view, bool with_clients) {
                    view.max_latency_ms);
     fmt::format_to(it, "Received: {}\nSent: {}\nConnections: {}\nOutstanding: {}\n", view.packets_received,
                    view.packets_sent, view.connections.size(), view.outstanding_requests);
-    fmt::format_to(it, "Zxid: 0x{}\nMode: {}\nNode count: {}\n", java_hex(view.zxid), view.state, view.node_count);
+    fmt::format_to(it, "Zxid: 0x{}\nMode: {}\nNode count: {}\n", java::hex(view.zxid), view.state, view.node_count);
     return out;
 }
 

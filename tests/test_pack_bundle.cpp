@@ -44,7 +44,7 @@ std::string dump_json(const std::string& path, const std::string& strip) {
     o.paths = {path};
     o.format = tools::DumpFormat::Json;
     std::ostringstream out, err;
-    tools::run_dump(o, out, err);
+    CHECK(tools::run_dump(o, out, err) == tools::Outcome::Ok);
     std::string s = out.str();
     for (std::size_t at; (at = s.find(strip)) != std::string::npos;) s.erase(at, strip.size());
     return s;

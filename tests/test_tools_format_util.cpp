@@ -1,5 +1,5 @@
 // Escaping rules that keep dump output safe for terminals and parsers.
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 
 #include <doctest/doctest.h>
 

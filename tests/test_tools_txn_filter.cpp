@@ -113,7 +113,8 @@ TEST_CASE("dump --follow prints txns appended to the newest log, then those of t
     o.follow_poll_ms = 20;
     o.follow_idle_exit_ms = 1500;
     std::ostringstream out, err;
-    std::thread dumper([&] { run_dump(o, out, err); });
+    Outcome followed = Outcome::BadInput;
+    std::thread dumper([&] { followed = run_dump(o, out, err); });
 
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
     for (int z = 4; z <= 5; ++z) {
@@ -128,6 +129,7 @@ TEST_CASE("dump --follow prints txns appended to the newest log, then those of t
         w2.flush();
     }
     dumper.join();
+    CHECK(followed == Outcome::Ok);
     std::vector<std::int64_t> zxids;
     std::istringstream in(out.str());
     for (std::string line; std::getline(in, line);) {

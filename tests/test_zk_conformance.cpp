@@ -4,7 +4,7 @@
 #include "helpers.h"
 #include "libformat/zab/txn.h"
 #include "tools/cmd_dump.h"
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 
 #include <fmt/format.h>
 
@@ -27,7 +27,9 @@ std::string dump_as(const fs::path& file, tools::DumpFormat format) {
     o.paths = {file.string()};
     o.format = format;
     std::ostringstream out, err;
-    tools::run_dump(o, out, err);
+    const tools::Outcome outcome = tools::run_dump(o, out, err);
+    CHECK(outcome != tools::Outcome::BadInput);
+    CHECK(outcome != tools::Outcome::Usage);
     return out.str();
 }
 

@@ -15,7 +15,7 @@ struct DiffOptions {
     bool ignore_ephemerals = false;
 };
 
-enum class DiffOutcome { Same, Different, BadInput, Usage };
+enum class [[nodiscard]] DiffOutcome { Same, Different, BadInput, Usage };
 
 void setup_diff(CLI::App& app, DiffOptions& options);
 DiffOutcome run_diff(const DiffOptions& options, std::ostream& out, std::ostream& err);

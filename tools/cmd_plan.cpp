@@ -10,7 +10,7 @@
 #include "libformat/zab/data_tree.h"
 #include "libformat/zab/txn_codec.h"
 #include "libformat/zab/txnlog_reader.h"
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 #include "tools/dump/txn_filter.h"
 
 #include <fmt/format.h>

@@ -26,7 +26,7 @@ struct PlanOptions {
 };
 
 // The plan's kind, or why there is none.
-struct PlanOutcome {
+struct [[nodiscard]] PlanOutcome {
     std::optional<zab::SyncKind> kind;
     bool bad_input = false;
     bool usage = false;  // wrong arguments, or dirs with no data (or of two systems) to plan from

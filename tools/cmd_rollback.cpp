@@ -6,7 +6,7 @@
 #include "libformat/etcd/wal_rollback.h"
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/rollback.h"
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 #include "tools/dump/txn_filter.h"
 #include "tools/mutate/guard.h"
 #include "tools/mutate/plan_output.h"

@@ -22,7 +22,7 @@ struct TopOptions {
 };
 
 // The ensemble's health, for tools/main.cpp's exit code.
-enum class TopHealth { Healthy, Degraded, NoQuorum, Usage };
+enum class [[nodiscard]] TopHealth { Healthy, Degraded, NoQuorum, Usage };
 
 void setup_top(CLI::App& app, TopOptions& options);
 TopHealth run_top(const TopOptions& options, std::ostream& out, std::ostream& err);

@@ -19,7 +19,7 @@ struct VerifyCliOptions {
 };
 
 // What verify found, for tools/main.cpp to turn into exit bits.
-struct VerifyOutcome {
+struct [[nodiscard]] VerifyOutcome {
     bool warnings = false;
     bool errors = false;
     bool unreadable = false;

@@ -3,7 +3,7 @@
 
 namespace zabra::tools {
 
-enum class Outcome {
+enum class [[nodiscard]] Outcome {
     Ok,          // everything read was clean (a torn tail is normal and reported)
     DataDamage,  // damaged records, failed seals, or txns ZooKeeper could not replay (unknown type, bad multi op)
     BadInput,    // an input could not be opened or read
@@ -14,7 +14,7 @@ enum class Outcome {
 inline Outcome worst(Outcome a, Outcome b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
 
 // What rollback and repair did (fsck-style exit bits in tools/main.cpp).
-enum class MutateOutcome {
+enum class [[nodiscard]] MutateOutcome {
     NothingToDo,       // already as asked, or undone
     Applied,           // changes made (a backup and a journal kept)
     ChangesNeeded,     // a dry run with changes to make, or damage left unrepaired

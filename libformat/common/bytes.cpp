@@ -33,4 +33,16 @@ std::uint64_t count_nonzero(ByteSpan b) {
     return static_cast<std::uint64_t>(std::count_if(b.begin(), b.end(), [](std::uint8_t c) { return c != 0; }));
 }
 
+std::size_t ascii_run_end(std::string_view s, std::size_t from) {
+    constexpr std::uint64_t kHighs = 0x8080808080808080ull;
+    std::size_t i = from;
+    for (; i + 8 <= s.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + i, 8);
+        if ((w & kHighs) != 0) break;
+    }
+    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
+    return i;
+}
+
 }  // namespace zabra

@@ -55,4 +55,7 @@ bool all_zero(ByteSpan b);
 // Number of non-zero bytes in b.
 std::uint64_t count_nonzero(ByteSpan b);
 
+// The end of the run of ASCII bytes (< 0x80) that starts at `from`, a word at a time.
+std::size_t ascii_run_end(std::string_view s, std::size_t from);
+
 }  // namespace zabra

@@ -1,6 +1,6 @@
 // `zabra diff --json`: one object per changed node, then a summary.
 #include "tools/diff/diff_printer.h"
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 
 #include <fmt/format.h>
 

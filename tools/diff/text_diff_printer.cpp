@@ -1,6 +1,6 @@
 // `zabra diff` for people: + added, - removed, ~ changed with old -> new.
 #include "tools/diff/diff_printer.h"
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 
 #include <fmt/format.h>
 

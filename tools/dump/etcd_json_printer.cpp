@@ -2,7 +2,7 @@
 // kind; raft numbers as JSON numbers, ids as hex strings (as etcd prints
 // member ids), the decoded request under "request".
 #include "tools/dump/etcd_printer.h"
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 
 #include <fmt/format.h>
 

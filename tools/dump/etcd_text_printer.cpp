@@ -1,7 +1,7 @@
 // etcd WAL records for people: one line per record, entries with their
 // request summarised (keys and values escaped and capped like ZooKeeper data).
 #include "tools/dump/etcd_printer.h"
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 
 #include <fmt/format.h>
 

@@ -1,5 +1,5 @@
 // JSON Lines: one object per txn, node, session, ACL and file end.
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 #include "tools/dump/printer.h"
 #include "tools/dump/txn_fields.h"
 

@@ -1,5 +1,5 @@
 // Human-readable output: one line per txn (multi ops inline) and per node.
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 #include "tools/dump/printer.h"
 #include "tools/dump/txn_fields.h"
 

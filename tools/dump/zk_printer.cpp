@@ -2,9 +2,10 @@
 // txn logs as `TxnLogToolkit -d` prints them (line for line), snapshots as
 // `SnapshotFormatter -d` (same lines; node and session order follow the file,
 // where SnapshotFormatter follows Java's HashMap order).
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 #include "tools/dump/printer.h"
 
+#include "libformat/common/java_text.h"
 #include "libformat/zab/data_dir.h"
 
 #include <fmt/format.h>
@@ -19,106 +20,10 @@ namespace zabra::tools {
 
 namespace {
 
-// new String(bytes, UTF_8) as JDK 17 decodes (String.decodeUTF8_UTF16 with
-// replacement): how many bytes one U+FFFD swallows follows its rules exactly.
-void append_java_utf8(std::string& out, std::string_view s) {
-    static constexpr std::string_view kRepl = "\xef\xbf\xbd";
-    auto at = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    auto not_cont = [](unsigned char b) { return (b & 0xc0) != 0x80; };
-    const std::size_t sl = s.size();
-    std::size_t sp = 0;
-    while (sp < sl) {
-        const std::size_t ascii_end = ascii_run_end(s, sp);  // ASCII is kept as it is
-        if (ascii_end > sp) {
-            out.append(s.substr(sp, ascii_end - sp));
-            sp = ascii_end;
-            continue;
-        }
-        const unsigned char b1 = at(sp++);
-        if (b1 >= 0xc2 && b1 <= 0xdf) {
-            if (sp < sl) {
-                if (not_cont(at(sp))) {
-                    out += kRepl;
-                } else {
-                    out.append(s.substr(sp - 1, 2));
-                    ++sp;
-                }
-                continue;
-            }
-            out += kRepl;
-            break;
-        } else if (b1 >= 0xe0 && b1 <= 0xef) {
-            if (sp + 1 < sl) {
-                const unsigned char b2 = at(sp), b3 = at(sp + 1);
-                const bool overlong = b1 == 0xe0 && (b2 & 0xe0) == 0x80;
-                if (overlong || not_cont(b2) || not_cont(b3)) {
-                    out += kRepl;
-                    sp += (overlong || not_cont(b2)) ? 0 : 1;
-                } else {
-                    const bool surrogate = b1 == 0xed && b2 >= 0xa0;
-                    if (surrogate) {
-                        out += kRepl;
-                    } else {
-                        out.append(s.substr(sp - 1, 3));
-                    }
-                    sp += 2;
-                }
-                continue;
-            }
-            if (sp < sl && ((b1 == 0xe0 && (at(sp) & 0xe0) == 0x80) || not_cont(at(sp)))) {
-                out += kRepl;
-                continue;
-            }
-            out += kRepl;
-            break;
-        } else if (b1 >= 0xf0 && b1 <= 0xf7) {
-            auto bad2 = [&](unsigned char b2) {
-                return (b1 == 0xf0 && (b2 < 0x90 || b2 > 0xbf)) || (b1 == 0xf4 && (b2 & 0xf0) != 0x80) ||
-                       not_cont(b2);
-            };
-            if (sp + 2 < sl) {
-                const unsigned char b2 = at(sp), b3 = at(sp + 1), b4 = at(sp + 2);
-                const std::uint32_t uc = ((b1 & 0x07u) << 18) | ((b2 & 0x3fu) << 12) | ((b3 & 0x3fu) << 6) |
-                                         (b4 & 0x3fu);
-                if (not_cont(b2) || not_cont(b3) || not_cont(b4) || uc < 0x10000 || uc > 0x10ffff) {
-                    out += kRepl;
-                    // malformed4: 1, 2 or 3 bytes in all, counted from b1
-                    if (b1 > 0xf4 || bad2(b2)) {
-                    } else if (not_cont(b3)) {
-                        sp += 1;
-                    } else {
-                        sp += 2;
-                    }
-                } else {
-                    out.append(s.substr(sp - 1, 4));
-                    sp += 3;
-                }
-                continue;
-            }
-            if (b1 > 0xf4 || (sp < sl && bad2(at(sp)))) {
-                out += kRepl;
-                continue;
-            }
-            ++sp;
-            out += kRepl;
-            if (sp < sl && not_cont(at(sp))) continue;
-            break;
-        } else {
-            out += kRepl;
-        }
-    }
-}
-
-std::string java_utf8(std::string_view s) {
-    std::string out;
-    append_java_utf8(out, s);
-    return out;
-}
-
 // ToStringOutputArchive.escapeString.
 std::string jute_string(std::string_view raw) {
     std::string out = "'";
-    for (char c : java_utf8(raw)) {
+    for (char c : java::utf8(raw)) {
         switch (c) {
         case '\0': out += "%00"; break;
         case '\n': out += "%0A"; break;
@@ -173,17 +78,17 @@ void append_java_acl_list(std::string& out, const zab::AclList& acls) {
 }
 
 void append_data_text(std::string& out, const zab::Buffer& b) {
-    if (b) append_java_utf8(out, *b);
+    if (b) java::append_utf8(out, *b);
 }
 
-std::string data_text(const zab::Buffer& b) { return b ? java_utf8(*b) : std::string(); }
+std::string data_text(const zab::Buffer& b) { return b ? java::utf8(*b) : std::string(); }
 
 // TxnLogToolkit.getFormattedTxnStr. The common kinds are appended piece by
 // piece: this runs once per txn.
 void append_body_text(std::string& out, std::int32_t type, const zab::TxnBody& body) {
     using namespace zab;
     auto path_data = [&out](const std::string& path, const Buffer& data) {
-        append_java_utf8(out, path);
+        java::append_utf8(out, path);
         out += ',';
         append_data_text(out, data);
         out += ',';
@@ -370,7 +275,7 @@ public:
         if (n.path.empty()) {
             b += '/';
         } else {
-            append_java_utf8(b, n.path);
+            java::append_utf8(b, n.path);
         }
         auto field = [&b](const char* name, std::string_view value) {
             b += name;

@@ -1,6 +1,6 @@
 #include "tools/mutate/plan_output.h"
 
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 
 #include <fmt/format.h>
 

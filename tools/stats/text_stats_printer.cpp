@@ -1,5 +1,5 @@
 // `zabra stats` as tables for people.
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 #include "tools/stats/stats_printer.h"
 
 #include <fmt/format.h>

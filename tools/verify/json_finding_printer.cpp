@@ -1,5 +1,5 @@
 // verify findings as JSON Lines: {"record":"finding",...} then one "summary".
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 #include "tools/verify/finding_printer.h"
 
 #include <fmt/format.h>

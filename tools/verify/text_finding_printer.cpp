@@ -1,5 +1,5 @@
 // verify findings for people: one block per finding, most severe first.
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 #include "tools/verify/finding_printer.h"
 
 #include <fmt/format.h>

@@ -1,4 +1,4 @@
-#include "tools/dump/format_util.h"
+#include "tools/common/format_util.h"
 
 #include <fmt/format.h>
 
@@ -133,13 +133,6 @@ std::size_t utf8_len(std::string_view s, std::size_t i) {
 }
 
 }  // namespace
-
-std::size_t ascii_run_end(std::string_view s, std::size_t from) {
-    std::size_t i = from;
-    while (i + 8 <= s.size() && (load8(s.data() + i) & kHighs) == 0) i += 8;
-    while (i < s.size() && static_cast<unsigned char>(s[i]) < 0x80) ++i;
-    return i;
-}
 
 bool is_valid_utf8(std::string_view s) {
     std::size_t i = ascii_run_end(s, 0);

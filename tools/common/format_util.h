@@ -1,6 +1,8 @@
 // Small formatting helpers shared by the printers.
 #pragma once
 
+#include "libformat/common/bytes.h"  // ascii_run_end
+
 #include "libformat/zab/txn.h"
 
 #include <climits>
@@ -45,8 +47,6 @@ std::string iso_time(std::int64_t epoch_ms, bool utc);
 // first and fall back to base64.
 std::string json_string(std::string_view s);
 bool is_valid_utf8(std::string_view s);
-// The end of the run of ASCII bytes that starts at `from` (word at a time).
-std::size_t ascii_run_end(std::string_view s, std::size_t from);
 std::string base64(std::string_view s);
 
 // Safe for a terminal: printable ASCII and valid UTF-8 kept, everything else
