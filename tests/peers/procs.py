@@ -56,8 +56,6 @@ class Proc:
         self.log = str(log)
         self.env = env
         self.cwd = cwd
-        if die_with_parent is None:
-            die_with_parent = threading.current_thread() is threading.main_thread()
         self.die_with_parent = die_with_parent
         self.popen = None
         self.returncode = None
@@ -71,7 +69,10 @@ class Proc:
         argv = self.argv
         if not _SETPRIV:
             _SETPRIV.append(_setpriv())
-        if self.die_with_parent and _SETPRIV[0]:
+        pdeath = self.die_with_parent
+        if pdeath is None:      # decided by the thread that starts it
+            pdeath = threading.current_thread() is threading.main_thread()
+        if pdeath and _SETPRIV[0]:
             argv = [_SETPRIV[0], "--pdeathsig", "KILL", "--"] + argv
         with open(self.log, "ab") as log:
             log.write(("### %s start %s: %s\n" % (_utc(), self.name, " ".join(self.argv))).encode())

@@ -13,7 +13,10 @@ up is client -> target, down is target -> client.  A TCP connection cannot
 be open in one direction only, so cutting either direction closes the
 link's connections and refuses (accepts and resets) new ones until both are
 restored.  drop keeps connections open: the peer sees silence, as in a
-partition.  Control calls return once the proxy thread has applied them.
+partition.  A connection that lost bytes to drop is reset when drop ends
+(reset_after_drop, the default): TCP never delivers a stream with a hole, so
+the peers reconnect as they would after a real partition.  Control calls
+return once the proxy thread has applied them.
 """
 import collections
 import errno
@@ -80,13 +83,14 @@ class _Conn:
         self.retry_until = retry_until
         self.retry_at = 0.0
         self.pipes = {UP: _Pipe(), DOWN: _Pipe()}
+        self.gap = False        # bytes were dropped: the stream has a hole
 
     def src_dst(self, d):
         return (self.client, self.target) if d == UP else (self.target, self.client)
 
 
 class Proxy:
-    def __init__(self, target, listen_port=None, name=None, connect_retry=0.0):
+    def __init__(self, target, listen_port=None, name=None, connect_retry=0.0, reset_after_drop=True):
         """target: a port on 127.0.0.1, "host:port" or (host, port).
         connect_retry: seconds to keep retrying a refused connect to the
         target (the client's connection is held meanwhile) before resetting
@@ -100,6 +104,7 @@ class Proxy:
         self.listen_port = listen_port or free_port()
         self.name = name or "proxy:%d->%s:%d" % (self.listen_port, target[0], target[1])
         self.connect_retry = connect_retry
+        self.reset_after_drop = reset_after_drop
         self.up = Direction(self, UP)
         self.down = Direction(self, DOWN)
         self.accepted = 0
@@ -140,8 +145,9 @@ class Proxy:
                 d.mode = mode
             if delay is not None:
                 d.delay_s = delay
-        if self._is_cut():
-            for c in list(self._conns):
+        dropping = self.up.mode == "drop" or self.down.mode == "drop"
+        for c in list(self._conns):
+            if self._is_cut() or (c.gap and not dropping and self.reset_after_drop):
                 self._close(c, rst=True)
 
     def _is_cut(self):
@@ -340,6 +346,7 @@ class Proxy:
         direction = self.up if d == UP else self.down
         if direction.mode == "drop":
             direction.dropped += len(data)
+            c.gap = True
         elif direction.delay_s > 0 or p.queue:
             p.queue.append((time.monotonic() + direction.delay_s, data))
         else:

@@ -14,10 +14,12 @@ class Server:
 
     def __init__(self, name=None, workdir=None, client_port=None, data_dir=None, data_log_dir=None,
                  tick_time=1000, snap_count=None, prealloc_kb=None, four_letter="*", extra=None,
-                 log_file=None, myid=None, start_timeout=90.0, stop_timeout=15.0):
+                 log_file=None, myid=None, wrapper=None, start_timeout=90.0, stop_timeout=15.0):
         """extra: more zoo.cfg keys (insertion order kept; a None value removes
         a key).  data_dir: reuse an existing data dir (default <dir>/data).
-        myid: written to dataDir/myid at each start (ensemble members)."""
+        myid: written to dataDir/myid at each start (ensemble members).
+        wrapper: an argv prefix (e.g. ["strace", "-f", "-o", path]); the PID
+        stopped is then the wrapper's."""
         self.name = name or self.KIND
         self.workdir = workdir if workdir is not None else WorkDir(self.name)
         self.dir = os.path.join(str(self.workdir), self.name)
@@ -31,6 +33,7 @@ class Server:
         self.four_letter_whitelist = four_letter
         self.extra = dict(extra or {})
         self.myid = myid
+        self.wrapper = list(wrapper or [])
         self.cfg_path = os.path.join(self.dir, "zoo.cfg")
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
@@ -81,7 +84,7 @@ class Server:
     def start(self, wait=True, timeout=None):
         """Writes zoo.cfg and starts the server; with wait, returns once it serves."""
         self.write_config()
-        self.proc.argv = [str(a) for a in self.argv()]
+        self.proc.argv = [str(a) for a in self.wrapper + self.argv()]
         self.proc.start()
         if wait:
             self.wait_ready(timeout)
