@@ -72,8 +72,14 @@ def t_wait(work):
     return "message: %s" % msg
 
 
-def _marker_pids(marker):
-    """PIDs whose argv has `marker` as one whole argument."""
+def _said(proc, word):
+    """The child printed a line starting with `word` (the log's "### start"
+    header quotes the argv, which may contain the word too)."""
+    return any(line.startswith(word) for line in proc.log_text().splitlines())
+
+
+def _marker_pids(marker, but=None):
+    """PIDs (other than `but`) whose argv has `marker` as one whole argument."""
     out = []
     for d in os.listdir("/proc"):
         if not d.isdigit():
@@ -83,7 +89,7 @@ def _marker_pids(marker):
                 args = f.read().split(b"\0")
         except OSError:
             continue
-        if marker.encode() in args:
+        if marker.encode() in args and int(d) != but:
             out.append(int(d))
     return out
 
@@ -93,7 +99,7 @@ def t_stop(work):
     stubborn = Proc([PY, "-c", "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); "
                                "print('ready', flush=True); time.sleep(300)"],
                     "stubborn", work.file("stubborn.log")).start()
-    wait_until(lambda: "ready" in stubborn.log_text(), 20, "the stubborn child to be ready")
+    wait_until(lambda: _said(stubborn, "ready"), 20, "the stubborn child to be ready")
     rc = stubborn.stop(timeout=1.0)
     expect(rc == -signal.SIGKILL, "a child ignoring SIGTERM: status %s, expected -9" % rc)
 
@@ -102,7 +108,7 @@ def t_stop(work):
                              "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(300)', sys.argv[1]]); "
                              "print('ready', flush=True); time.sleep(300)", marker],
                   "parent", work.file("parent.log")).start()
-    wait_until(lambda: "ready" in parent.log_text() and _marker_pids(marker), 20, "the grandchild to start")
+    wait_until(lambda: _said(parent, "ready") and _marker_pids(marker, but=parent.pid), 20, "the grandchild to start")
     rc = parent.stop(timeout=10)
     expect(rc == -signal.SIGTERM, "parent's status %s, expected -15" % rc)
     wait_until(lambda: not _marker_pids(marker), 10, "the grandchild (same group) to be gone")
@@ -134,15 +140,19 @@ def t_guard(work):
     notes = []
     for how in ("exit", "SIGTERM", "SIGINT", "SIGKILL"):
         marker = "peers-leftover-" + uuid.uuid4().hex
-        h = Proc([PY, "-c", GUARD_SCRIPT, REPO, how, marker, work.file("guard-%s-child.log" % how)],
+        child_log = work.file("guard-%s-child.log" % how)
+        h = Proc([PY, "-c", GUARD_SCRIPT, REPO, how, marker, child_log],
                  "harness-" + how, work.file("guard-%s.log" % how)).start()
-        wait_until(lambda: "started" in h.log_text() and _marker_pids(marker), 20,
-                   "the harness (%s) to start its child" % how)
+        wait_until(lambda: _said(h, "started"), 20, "the harness (%s) to start its child" % how)
         if how != "exit":
+            wait_until(lambda: _marker_pids(marker, but=h.pid), 20, "the harness's child to run")
             os.kill(h.pid, getattr(signal, how))
         rc = h.wait(20)
         wait_until(lambda: not _marker_pids(marker), 10, "the leftover child to be gone after the harness's %s" % how)
-        notes.append("%s(%s)" % (how, rc))
+        with open(child_log) as f:
+            killed_by_guard = "killed (SIGKILL)" in f.read()
+        expect(killed_by_guard or how == "SIGKILL", "the guard did not note killing the child (%s)" % how)
+        notes.append("%s(%s, %s)" % (how, rc, "guard" if killed_by_guard else "pdeathsig"))
     return "leftover child gone after the harness's " + ", ".join(notes)
 
 
