@@ -47,7 +47,8 @@ class Proc:
     die_with_parent: the child gets SIGKILL when this Python process dies even
     by SIGKILL (setpriv --pdeathsig).  Linux sends it when the *thread* that
     started the child ends, so by default it is used only for children
-    started from the main thread.
+    started from the main thread.  A harness SIGKILLed in the instant between
+    the fork and setpriv's prctl leaves that one child behind.
     """
 
     def __init__(self, argv, name, log, env=None, cwd=None, die_with_parent=None):
