@@ -1,0 +1,113 @@
+"""The interface ZooKeeperEnsemble and ZabraEnsemble share."""
+from .wait import wait_until
+
+SERVING = ("leader", "follower", "observer")
+
+
+class Ensemble:
+    def __init__(self, n, workdir):
+        if n < 1:
+            raise ValueError("an ensemble needs at least one server")
+        self.n = n
+        self.workdir = workdir
+        self.sids = list(range(1, n + 1))
+        self.servers = {}           # sid -> Server, filled by the subclass
+
+    # -- hooks for proxies -----------------------------------------------------
+    def _start_links(self):
+        pass
+
+    def _stop_links(self):
+        pass
+
+    # -- addresses -------------------------------------------------------------
+    def hostport(self, sid):
+        return self.servers[sid].hostport
+
+    def hosts(self, sids=None):
+        """"h:p,h:p,..." of the given (default: all) servers, for a client."""
+        return ",".join(self.hostport(s) for s in (sids or self.sids))
+
+    # -- life ------------------------------------------------------------------
+    def start(self, sid=None, wait=True, timeout=90.0):
+        """Starts one server (sid) or all of them; with wait, returns once the
+        started server serves (one) or a quorum of all is up (all: the
+        leader's sid)."""
+        self._start_links()
+        if sid is not None:
+            self.servers[sid].start(wait=False)
+            if wait:
+                self.servers[sid].wait_ready(timeout)
+            return sid
+        for s in self.sids:
+            if not self.servers[s].running:
+                self.servers[s].start(wait=False)
+        return self.wait_for_quorum(timeout=timeout) if wait else None
+
+    def stop(self, sid, timeout=None):
+        return self.servers[sid].stop(timeout)
+
+    def kill(self, sid):
+        """SIGKILL (a crash)."""
+        return self.servers[sid].kill()
+
+    def restart(self, sid, wait=True):
+        self.stop(sid)
+        return self.start(sid, wait)
+
+    def close(self):
+        """Stops every server (SIGTERM, then SIGKILL) and the proxies."""
+        for s in self.sids:
+            if self.servers[s].running:
+                self.servers[s].stop()
+        self._stop_links()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- roles -----------------------------------------------------------------
+    def running(self):
+        return [s for s in self.sids if self.servers[s].running]
+
+    def modes(self, sids=None):
+        """{sid: "leader" | "follower" | "observer" | "standalone" | None}"""
+        return {s: self.servers[s].mode() for s in (sids or self.sids)}
+
+    def _leader_of(self, modes):
+        if len(modes) == 1 and list(modes.values()) == ["standalone"]:
+            return list(modes)[0]
+        leaders = [s for s, m in modes.items() if m == "leader"]
+        if len(leaders) == 1 and all(m in SERVING for m in modes.values()):
+            return leaders[0]
+        return None
+
+    def wait_for_quorum(self, sids=None, timeout=90.0):
+        """Until the given servers (default: the running ones) have exactly one
+        leader and every other one follows; returns the leader's sid.  Fails
+        at once when one of them dies."""
+        sids = list(sids or self.running())
+        if not sids:
+            raise RuntimeError("no server is running")
+        last = {}
+
+        def check():
+            for s in sids:
+                self.servers[s].proc.check_alive()
+            last.clear()
+            last.update(self.modes(sids))
+            return self._leader_of(last)
+        try:
+            return wait_until(check, timeout, "a quorum of servers %s" % sids)
+        except TimeoutError as e:
+            raise TimeoutError("%s; their modes: %s" % (e, last)) from None
+
+    def leader(self, timeout=90.0):
+        """The leader's sid, once the running servers have a quorum."""
+        return self.wait_for_quorum(timeout=timeout)
+
+    def followers(self, timeout=90.0):
+        lead = self.leader(timeout)
+        return [s for s in self.running() if s != lead]

@@ -1,0 +1,47 @@
+"""zabra-node, our ZooKeeper-compatible server (man/zabra-node.8): the same
+zoo.cfg keys as ZooKeeperServer (dataDir, dataLogDir, clientPort,
+clientPortAddress, tickTime, min/maxSessionTimeout, snapCount, preAllocSize,
+snapSizeLimitInKb, autopurge.snapRetainCount, maxClientCnxns,
+4lw.commands.whitelist, zookeeper.extendedTypesEnabled,
+znode.container.checkIntervalMs); other keys are kept and shown by `conf`."""
+from .ensemble import Ensemble
+from .server import Server
+from .skip import binary
+from .workdir import WorkDir
+
+
+class ZabraNode(Server):
+    """binary: default $ZABRA_NODE or <repo>/build/node/zabra-node.
+    args: more command-line arguments (e.g. ["--force-recover"]) put before
+    the config path; sets: {key: value} passed as --set key=value."""
+    KIND = "node"
+
+    def __init__(self, *a, binary_path=None, args=None, sets=None, **kwargs):
+        super().__init__(*a, **kwargs)
+        self.binary = binary_path or binary("zabra-node")
+        self.args = list(args or [])
+        self.sets = dict(sets or {})
+
+    def argv(self):
+        if not self.binary:
+            raise FileNotFoundError("zabra-node not found: set $ZABRA_NODE or build <repo>/build/node/zabra-node")
+        argv = [self.binary] + self.args
+        for k, v in self.sets.items():
+            argv += ["--set", "%s=%s" % (k, v)]
+        return argv + [self.cfg_path]
+
+
+class ZabraEnsemble(Ensemble):
+    """The same interface as ZooKeeperEnsemble.  zabra-node has no quorum
+    yet: n must be 1 (the single server is standalone and counts as the
+    leader).  Once it has one, write server.N lines here as
+    ZooKeeperEnsemble does and lift the check."""
+    SUPPORTS_QUORUM = False
+
+    def __init__(self, n=1, workdir=None, name="node", **server_opts):
+        if n > 1 and not self.SUPPORTS_QUORUM:
+            raise NotImplementedError("zabra-node has no quorum yet (no server.N support): "
+                                      "ZabraEnsemble(n) needs n == 1, got %d" % n)
+        super().__init__(n, workdir if workdir is not None else WorkDir(name))
+        for s in self.sids:
+            self.servers[s] = ZabraNode(name="%s%d" % (name, s), workdir=self.workdir, **server_opts)
