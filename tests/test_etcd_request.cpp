@@ -173,7 +173,7 @@ TEST_CASE("etcd request: txn (real 3.4 bytes) lists compares, success and failur
     CHECK(entry_type_names(s, 0) == std::vector<std::string>{"Normal", "InternalRaftRequest", "IRRTxn"});
 }
 
-TEST_CASE("etcd request: txn compares show the target's own value field and range_end; ops may be any request") {
+TEST_CASE("etcd request: txn compares show the target's own value field and range_end, ops may be any request") {
     const std::string compares =
         field(1, varint_field(1, 1) + varint_field(2, 0) + field(3, "a") + varint_field(4, 0)) +  // version, set at 0
         field(1, varint_field(1, 2) + varint_field(2, 1) + field(3, "b") + varint_field(5, 5)) +
@@ -196,7 +196,7 @@ TEST_CASE("etcd request: txn compares show the target's own value field and rang
           "failure=[put key=\"z\" value=\"\"]");
 }
 
-TEST_CASE("etcd request: txn nesting is accepted to 16 levels; deeper (100) is Unknown, not a crash") {
+TEST_CASE("etcd request: txn nesting is accepted to 16 levels, deeper (100) is Unknown, not a crash") {
     CHECK(normal(nested_txn(16)).kind == PayloadKind::InternalRaftRequest);
     const RequestSummary s17 = normal(nested_txn(17));
     CHECK(s17.kind == PayloadKind::Unknown);
@@ -456,7 +456,7 @@ TEST_CASE("etcd request: ConfChangeV2 lists its single changes, and an empty one
     CHECK(entry_type_names(empty, 2) == std::vector<std::string>{"ConfigChange"});
 }
 
-TEST_CASE("etcd request: a known field with the wrong wire type is not an IRR; with no v2 Method it is Unknown") {
+TEST_CASE("etcd request: a known field with the wrong wire type is not an IRR, with no v2 Method it is Unknown") {
     // put (4) as a varint: not an IRR, and not a v2 request (Val=4 is a string).
     const RequestSummary s = normal(varint_field(4, 1) + header(1));
     CHECK(s.kind == PayloadKind::Unknown);

@@ -69,7 +69,7 @@ TEST_CASE("reads log nothing and carry the last zxid") {
     CHECK_FALSE(missing.txn);
 }
 
-TEST_CASE("sequential names use the parent's stored cversion; clients see creates plus deletes") {
+TEST_CASE("sequential names use the parent's stored cversion, clients see creates plus deletes") {
     Fixture f;
     f.create("/p");
     CHECK(std::get<std::string>(f.create("/p/s-", 2).reply->body) == "/p/s-0000000000");
@@ -95,7 +95,7 @@ TEST_CASE("create checks in ZooKeeper's order") {
     CHECK(f.create("/e/child").reply->err == code::no_children_for_ephemerals);
 }
 
-TEST_CASE("TTL nodes need extended types; containers and TTL nodes show no owner") {
+TEST_CASE("TTL nodes need extended types, containers and TTL nodes show no owner") {
     zab::DataTree tree;
     Processor plain(tree, ProcessorOptions{2000, -1, -1, false, true, 1, 1000});
     Session* s = nullptr;
@@ -115,7 +115,7 @@ TEST_CASE("TTL nodes need extended types; containers and TTL nodes show no owner
     CHECK(f.create("/c2", 4, opcode::create).reply->err == code::bad_arguments);
 }
 
-TEST_CASE("delete: BadVersion before NotEmpty; the special nodes are refused") {
+TEST_CASE("delete: BadVersion before NotEmpty, the special nodes are refused") {
     Fixture f;
     f.create("/a");
     f.create("/a/b");
@@ -157,7 +157,7 @@ TEST_CASE("a failed multi logs the ops before the failure, then error txns, and 
     CHECK(std::get<zab::MultiTxn>(back.body).ops->size() == 3);
 }
 
-TEST_CASE("a multi sees its own earlier ops; create2 inside it answers as a plain create") {
+TEST_CASE("a multi sees its own earlier ops, create2 inside it answers as a plain create") {
     Fixture f;
     MultiOps ops;
     ops.push_back({opcode::create2, CreateRequest{"/m", std::string("1"), std::vector<zab::Acl>{{31, "world", "anyone"}}, 0, -1}});

@@ -86,7 +86,7 @@ TEST_CASE("top: ZooKeeper's refusals are told apart from each other and from a h
     CHECK(parse_poll(r).state == "error");
 }
 
-TEST_CASE("top: lag counts only within the leader's epoch; an older epoch is 'epoch behind'") {
+TEST_CASE("top: lag counts only within the leader's epoch, an older epoch is 'epoch behind'") {
     Ensemble e({"a:1", "b:1", "c:1"});
     e.update(parse_poll(ok("a:1", "leader", "0x400000100", 10)));
     e.update(parse_poll(ok("b:1", "follower", "0x4000000f0", 10)));

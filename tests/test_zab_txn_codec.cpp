@@ -178,7 +178,7 @@ TEST_CASE("opcode names follow ZooKeeper") {
     CHECK_FALSE(parse_op("bogus"));
 }
 
-TEST_CASE("a multi nested in a multi is not decoded (ZooKeeper rejects it; no unbounded recursion)") {
+TEST_CASE("a multi nested in a multi is not decoded (ZooKeeper rejects it, no unbounded recursion)") {
     const std::string inner = unhex("00000001 0000000e 00000004 00000000");  // multi{ multi{} }
     std::string p = unhex("0000000000000001 00000005 0000000000000009 0000000000000000 0000000e 00000001 0000000e");
     p += unhex("00000010") + inner;
