@@ -1,0 +1,1 @@
+"""Fixture generators: regenerate tests/fixtures/ from the real peers."""

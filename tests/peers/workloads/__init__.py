@@ -1,0 +1,1 @@
+"""Client workloads used by more than one peer test, maker or benchmark."""
