@@ -27,6 +27,9 @@ struct Finding {
     std::string action;   // one line: what to do about it
 };
 
+Finding make_finding(Severity severity, std::string code, const std::filesystem::path& file, std::string message,
+                     std::string action);
+
 struct VerifyStats {
     // ZooKeeper
     std::uint64_t logs = 0;
