@@ -7,6 +7,8 @@
 #include "libformat/zab/data_dir.h"
 #include "libformat/zab/log_merge.h"
 #include "libformat/zab/txn_codec.h"
+#include "tools/dump/chunk_pipeline.h"
+#include "tools/dump/follow_log.h"
 #include "tools/progress.h"
 
 #include <fmt/format.h>
@@ -14,39 +16,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <deque>
 #include <functional>
-#include <future>
-#include <sstream>
-#include <streambuf>
-#include <filesystem>
 #include <thread>
+#include <filesystem>
 
 namespace zabra::tools {
-
-namespace {
-
-// An ostream target that appends to a caller's string, so that the string's
-// capacity can be reused (std::ostringstream always starts empty).
-class StringAppendBuf final : public std::streambuf {
-public:
-    explicit StringAppendBuf(std::string& s) : m_s(s) {}
-
-protected:
-    std::streamsize xsputn(const char* p, std::streamsize n) override {
-        m_s.append(p, static_cast<std::size_t>(n));
-        return n;
-    }
-    int_type overflow(int_type c) override {
-        if (!traits_type::eq_int_type(c, traits_type::eof())) m_s.push_back(traits_type::to_char_type(c));
-        return traits_type::not_eof(c);
-    }
-
-private:
-    std::string& m_s;
-};
-
-}  // namespace
 
 namespace fs = std::filesystem;
 
@@ -277,82 +251,20 @@ public:
         if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
     }
 
-    // Formatting is most of dump's work and each record or node is
-    // independent: chunks are formatted on other cores, each by its own
-    // printer into its own buffer, and written in order. A few chunks at a
-    // time are in flight, so memory stays bounded.
-    struct Chunk {
-        std::string text;
-        bool damage = false;
-        std::uint64_t count = 0;
-    };
-    class ChunkPipeline {
-    public:
-        // `written` runs on this thread after each chunk is written.
-        ChunkPipeline(Dumper& d, std::function<void(std::uint64_t)> written) : m_d(d), m_written(std::move(written)) {}
-        ChunkPipeline(const ChunkPipeline&) = delete;
-        ChunkPipeline& operator=(const ChunkPipeline&) = delete;
-        ~ChunkPipeline() {
-            for (auto& f : m_in_flight) f.first.wait();  // (only when unwinding)
-        }
-
-        // `format(printer, chunk)` runs on another core; `mark` is handed to
-        // `written` once the chunk is out.
-        template <class Format>
-        void submit(Format format, std::uint64_t mark) {
-            if (m_in_flight.size() >= 2 * m_d.m_workers) write_front();
-            std::string buffer;
-            if (!m_d.m_spare_buffers.empty()) {
-                buffer = std::move(m_d.m_spare_buffers.back());
-                m_d.m_spare_buffers.pop_back();
-            } else {
-                // A chunk's text is a few MiB: growing a new buffer by doubling
-                // would copy it over and over (a third of a one-log dump's time).
-                buffer.reserve(kChunkTextReserve);
-            }
-            auto job = [this, format = std::move(format)](std::string buf) {
-                StringAppendBuf sink(buf);
-                std::ostream out(&sink);
-                const std::unique_ptr<Printer> printer = m_d.m_make_printer(out);
-                Chunk c;
-                format(*printer, c);
-                out.flush();
-                c.text = std::move(buf);
-                return c;
-            };
-            m_in_flight.emplace_back(std::async(std::launch::async, std::move(job), std::move(buffer)), mark);
-        }
-
-        void drain() {
-            while (!m_in_flight.empty()) write_front();
-        }
-
-    private:
-        void write_front() {
-            Chunk c = m_in_flight.front().first.get();
-            const std::uint64_t mark = m_in_flight.front().second;
-            m_in_flight.pop_front();
-            m_d.m_out.write(c.text.data(), static_cast<std::streamsize>(c.text.size()));
-            if (c.damage) m_d.m_outcome = Outcome::DataDamage;
-            m_d.m_count += c.count;
-            if (m_written) m_written(mark);
-            c.text.clear();
-            m_d.m_spare_buffers.push_back(std::move(c.text));
-        }
-
-        Dumper& m_d;
-        std::function<void(std::uint64_t)> m_written;
-        std::deque<std::pair<std::future<Chunk>, std::uint64_t>> m_in_flight;
-    };
-
-    // A chunk ends at this many records or nodes, or payload bytes, whichever
-    // comes first, so big records cannot make big chunks.
-    static constexpr std::size_t kChunkItems = 8192;
-    static constexpr std::size_t kChunkPayloadBytes = 1u << 20;
-    static constexpr std::size_t kChunkTextReserve = 4u << 20;
+    // A pipeline (chunk_pipeline.h) whose chunks count towards --limit and
+    // the outcome; `written(mark)` runs once a chunk is out.
+    std::unique_ptr<ChunkPipeline> make_pipeline(std::function<void(std::uint64_t)> written) {
+        return std::make_unique<ChunkPipeline>(
+            m_out, m_make_printer, m_workers, m_spare_buffers,
+            [this, written = std::move(written)](const Chunk& c, std::uint64_t mark) {
+                if (c.damage) m_outcome = Outcome::DataDamage;
+                m_count += c.count;
+                if (written) written(mark);
+            });
+    }
 
     void log_in_parallel(const std::string& file, const MappedFile& mapped, zab::TxnLogReader& reader) {
-        ChunkPipeline pipeline(*this, [this, &mapped](std::uint64_t end) {
+        const auto pipeline = make_pipeline([this, &mapped](std::uint64_t end) {
             progress(end);
             mapped.release_before(end);
         });
@@ -367,7 +279,7 @@ public:
             }
             if (batch.size() == kChunkItems || batch_bytes >= kChunkPayloadBytes || (!more && !batch.empty())) {
                 const std::uint64_t end = batch.back().offset + batch.back().size();
-                pipeline.submit(
+                pipeline->submit(
                     [this, file, records = std::move(batch)](Printer& printer, Chunk& c) {
                         for (const auto& r : records) c.count += format_record(printer, file, r, c.damage) ? 1 : 0;
                     },
@@ -376,7 +288,7 @@ public:
                 batch_bytes = 0;
             }
         }
-        pipeline.drain();
+        pipeline->drain();
         m_p.end_log(file, reader.end());
         if (reader.end().kind == zab::LogEndKind::Damaged) m_outcome = Outcome::DataDamage;
     }
@@ -397,7 +309,7 @@ public:
             std::vector<zab::SnapshotNode> batch;
             std::size_t batch_bytes = 0;
             Forward(Dumper& dd, const std::string& f, bool parallel) : d(dd), file(f) {
-                if (parallel) pipeline = std::make_unique<ChunkPipeline>(dd, nullptr);
+                if (parallel) pipeline = dd.make_pipeline(nullptr);
             }
             void on_session(const zab::SnapshotSession& s) override { d.m_p.session(s); }
             void on_acl(const zab::SnapshotAcl& a) override { d.m_p.acl(a); }
@@ -506,7 +418,7 @@ public:
         std::uint64_t chunks = 0;
         std::unique_ptr<ChunkPipeline> pipeline;
         if (m_o.limit == 0 && m_workers > 1) {
-            pipeline = std::make_unique<ChunkPipeline>(*this, [this, &releases](std::uint64_t) {
+            pipeline = make_pipeline([this, &releases](std::uint64_t) {
                 for (const auto& [mapped, end] : releases.front()) {
                     mapped->release_before(end);
                     progress(end);
@@ -596,68 +508,18 @@ public:
             next.path.filename().string(), zab::zxid_hex(*s.next_name), next.path.filename().string());
     }
 
-    // tail -f: print records appended to the newest log, and to the logs
-    // that follow it in `dir` (empty for a lone file).
-    void follow(fs::path current, const fs::path& dir) {
-        using clock = std::chrono::steady_clock;
-        std::uint64_t pos = zab::kTxnLogHeaderSize;
-        std::uint64_t index = 0;
-        // Skip what was printed already: start after the last valid record.
-        {
-            MappedFile m(current);
-            zab::TxnLogReader r(m.bytes(), reader_options(&m));
-            zab::TxnLogRecord rec;
-            while (r.next(rec)) {
-                pos = rec.offset + rec.size();
-                index = rec.index + 1;
-            }
-        }
-        auto last_activity = clock::now();
-        bool announce = false;  // print the header of a log we switched to
-        for (;;) {
-            bool progressed = false;
-            bool clean_end = false;
-            {
-                MappedFile m(current);
-                zab::TxnLogReader r(m.bytes(), reader_options(&m));
-                if (r.header_status() == zab::HeaderStatus::Ok) {
-                    if (announce) m_p.begin_log(current.string(), r);
-                    announce = false;
-                    r.seek(pos);
-                    zab::TxnLogRecord rec;
-                    while (!limit_reached() && r.next(rec)) {
-                        rec.index = index++;
-                        print_record(current.string(), rec);
-                        pos = rec.offset + rec.size();
-                        progressed = true;
-                    }
-                    clean_end = r.end().kind == zab::LogEndKind::Clean;
-                }
-            }
-            if (!dir.empty() && clean_end) {
-                // A newer log means this one is finished (ZooKeeper rolled it).
-                const zab::DataDir d = zab::list_data_dir(dir);
-                auto cur_name = zab::parse_data_file_name(current.filename().string());
-                for (const auto& f : d.logs) {
-                    if (f.name.canonical && cur_name && f.name.zxid > cur_name->zxid) {
-                        current = f.path;
-                        pos = zab::kTxnLogHeaderSize;
-                        index = 0;
-                        progressed = true;
-                        announce = true;
-                        break;
-                    }
-                }
-            }
-            m_out.flush();
-            if (limit_reached()) return;
-            if (progressed) last_activity = clock::now();
-            if (m_o.follow_idle_exit_ms != 0 &&
-                clock::now() - last_activity > std::chrono::milliseconds(m_o.follow_idle_exit_ms)) {
-                return;
-            }
-            std::this_thread::sleep_for(std::chrono::milliseconds(m_o.follow_poll_ms));
-        }
+    // --follow (follow_log.h), through this dumper's printer and --limit.
+    void follow(const fs::path& current, const fs::path& dir) {
+        FollowOptions fo;
+        fo.reader = reader_options();
+        fo.poll = std::chrono::milliseconds(m_o.follow_poll_ms);
+        fo.idle_exit = std::chrono::milliseconds(m_o.follow_idle_exit_ms);
+        FollowSink sink;
+        sink.begin_log = [this](const std::string& file, const zab::TxnLogReader& r) { m_p.begin_log(file, r); };
+        sink.record = [this](const std::string& file, const zab::TxnLogRecord& rec) { print_record(file, rec); };
+        sink.done = [this] { return limit_reached(); };
+        sink.flush = [this] { m_out.flush(); };
+        follow_log(current, dir, fo, sink);
     }
 
     Outcome outcome() const { return m_outcome; }
@@ -667,9 +529,7 @@ private:
     const DumpOptions& m_o;
     Printer& m_p;
     PrinterFactory m_make_printer;
-    // Output buffers of parallel chunks, handed back and reused across files:
-    // a fresh multi-megabyte buffer per chunk costs a page fault per 4 KiB.
-    std::vector<std::string> m_spare_buffers;
+    std::vector<std::string> m_spare_buffers;  // of parallel chunks, reused across files
     unsigned m_workers = 1;
     std::ostream& m_out;
     std::ostream& m_err;
