@@ -2,6 +2,7 @@
 
 #include "libformat/etcd/member_dir.h"
 #include "libformat/locate/data_location.h"
+#include "tools/plan/plan_printer.h"
 #include "tools/plan/raft_plan.h"
 
 #include "libformat/common/json_reader.h"
@@ -233,7 +234,6 @@ std::optional<locate::DataSystem> plan_system(const PlanOptions& o) {
     return std::nullopt;
 }
 
-std::string json_zxid(const std::optional<std::int64_t>& z) { return z ? fmt::format("\"{}\"", zab::zxid_hex(*z)) : "null"; }
 
 }  // namespace
 
@@ -279,15 +279,17 @@ void setup_plan(CLI::App& app, PlanOptions& o) {
 
 PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err) {
     PlanOutcome result;
+    const std::unique_ptr<PlanPrinter> printer = o.json ? make_json_plan_printer(out) : make_text_plan_printer(out);
     try {
         const std::optional<locate::DataSystem> system = plan_system(o);
         if (system == locate::DataSystem::Etcd) {
             if (o.learner_dir.empty() || !o.peer_zxid.empty() || !o.leader_state.empty()) {
                 throw PlanUsageError("for etcd, give the leader's and the follower's data dirs as --leader DIR --learner DIR");
             }
-            const etcd::RaftSyncPlan p = run_raft_plan({o.leader_dir, o.learner_dir, o.catch_up_entries, o.json}, out);
+            const RaftPlanReport report = raft_plan({o.leader_dir, o.learner_dir, o.catch_up_entries});
+            printer->raft(report);
             // The same exit codes as ZooKeeper's kinds of sync.
-            switch (p.kind) {
+            switch (report.plan.kind) {
             case etcd::RaftSyncKind::UpToDate: result.kind = zab::SyncKind::EmptyDiff; break;
             case etcd::RaftSyncKind::Append: result.kind = zab::SyncKind::Diff; break;
             case etcd::RaftSyncKind::Truncate: result.kind = zab::SyncKind::Trunc; break;
@@ -302,96 +304,48 @@ PlanOutcome run_plan(const PlanOptions& o, std::ostream& out, std::ostream& err)
         if (o.learner_dir.empty() == o.peer_zxid.empty()) {
             throw PlanUsageError("give the learner as --learner DIR or --peer-zxid ZXID");
         }
-        std::string notes;
-        std::int64_t peer = 0;
+        ZabPlanReport r;
         if (!o.peer_zxid.empty()) {
             const auto z = zxid_arg(o.peer_zxid);
             if (!z) throw std::runtime_error("--peer-zxid " + o.peer_zxid + ": not a zxid");
-            peer = *z;
+            r.peer_zxid = *z;
         } else {
-            peer = learner_zxid(o.learner_dir, notes);
+            r.peer_zxid = learner_zxid(o.learner_dir, r.notes);
         }
         PayloadSizes sizes;
         std::uint64_t snapshot_bytes = 0;
         const zab::LeaderState leader = o.leader_state.empty()
-                                            ? leader_from_dir(o, peer, notes, sizes, snapshot_bytes)
+                                            ? leader_from_dir(o, r.peer_zxid, r.notes, sizes, snapshot_bytes)
                                             : state_from_json(o.leader_state);
-        const zab::SyncPlan plan = zab::plan_sync(leader, peer);
+        r.plan = zab::plan_sync(leader, r.peer_zxid);
         // Bytes to send, known from a data dir: the proposals' txn payloads
         // (each also goes with a small QuorumPacket header and a COMMIT), or
         // for a SNAP about the size of the newest snapshot (the leader
         // serialises its tree afresh, uncompressed).
-        std::optional<std::uint64_t> bytes;
         if (o.leader_state.empty()) {
-            bytes = 0;
-            if (plan.kind == zab::SyncKind::Snap) {
-                bytes = snapshot_bytes;
+            r.bytes = 0;
+            if (r.plan.kind == zab::SyncKind::Snap) {
+                r.bytes = snapshot_bytes;
             } else {
-                for (const std::int64_t z : plan.proposals) {
-                    if (const auto n = sizes.of(z)) *bytes += *n;
+                for (const std::int64_t z : r.plan.proposals) {
+                    if (const auto n = sizes.of(z)) *r.bytes += *n;
                 }
             }
         }
-        result.kind = plan.kind;
-        const std::optional<std::int64_t> first =
-            plan.proposals.empty() ? std::nullopt : std::optional<std::int64_t>(plan.proposals.front());
-        const std::optional<std::int64_t> last =
-            plan.proposals.empty() ? std::nullopt : std::optional<std::int64_t>(plan.proposals.back());
-        if (o.json) {
-            out << fmt::format("{{\"kind\":\"{}\",\"trunc_to\":{},\"diff_first\":{},\"diff_last\":{},\"count\":{},"
-                               "\"bytes\":{},"
-                               "\"diff_zxid\":{},\"peer_zxid\":\"{}\",\"current_zxid\":\"{}\",\"rule\":\"{}\","
-                               "\"reason\":{}}}\n",
-                               zab::sync_kind_name(plan.kind), json_zxid(plan.trunc_to), json_zxid(first),
-                               json_zxid(last), plan.proposals.size(), bytes ? std::to_string(*bytes) : "null",
-                               json_zxid(plan.diff_zxid), zab::zxid_hex(peer),
-                               zab::zxid_hex(plan.current_zxid), plan.rule, json_string(plan.reason));
-            return result;
-        }
-        out << notes;
-        out << fmt::format("plan: {}\n", zab::sync_kind_name(plan.kind));
-        if (plan.trunc_to) out << fmt::format("  TRUNC to {}\n", zab::zxid_hex(*plan.trunc_to));
-        if (plan.diff_zxid) out << fmt::format("  DIFF packet zxid {}\n", zab::zxid_hex(*plan.diff_zxid));
-        if (first) out << fmt::format("  proposals {}..{} ({} txns)\n", zab::zxid_hex(*first), zab::zxid_hex(*last), plan.proposals.size());
-        if (bytes && plan.kind == zab::SyncKind::Snap) {
-            out << fmt::format("  to send: a snapshot, about {} bytes (the newest snapshot's size)\n", *bytes);
-        } else if (bytes && first) {
-            out << fmt::format("  to send: {} bytes of txns, plus a packet header and a COMMIT for each\n", *bytes);
-        }
-        out << fmt::format("  rule: {}: {}\n", plan.rule, plan.reason);
-        if (!o.learner_dir.empty() && plan.trunc_to) {
+        if (!o.learner_dir.empty() && r.plan.trunc_to && !o.json) {
             // FileTxnLog.truncate on the learner's own files.
             const zab::DataDir ld = zab::list_data_dir(o.learner_dir);
-            const std::vector<zab::DataFile> from = logs_from(ld.logs, *plan.trunc_to);
+            const std::vector<zab::DataFile> from = logs_from(ld.logs, *r.plan.trunc_to);
             if (!from.empty()) {
-                out << fmt::format("  learner: {} is cut after {}", from.front().path.filename().string(),
-                                   zab::zxid_hex(*plan.trunc_to));
-                for (std::size_t i = 1; i < from.size(); ++i) {
-                    out << (i == 1 ? "; deleted: " : ", ") << from[i].path.filename().string();
-                }
-                out << '\n';
+                r.cut_log = from.front().path.filename().string();
+                for (std::size_t i = 1; i < from.size(); ++i) r.deleted_logs.push_back(from[i].path.filename().string());
             }
             for (const auto& snap : ld.snapshots) {
-                if (snap.name.zxid > *plan.trunc_to) {
-                    out << fmt::format("  learner: {} is newer than {} and stays: ZooKeeper's TRUNC does not move "
-                                       "it aside, and a restart would load it (ZOOKEEPER-4837)\n",
-                                       snap.path.filename().string(), zab::zxid_hex(*plan.trunc_to));
-                }
+                if (snap.name.zxid > *r.plan.trunc_to) r.newer_snapshots.push_back(snap.path.filename().string());
             }
         }
-        switch (plan.kind) {
-        case zab::SyncKind::EmptyDiff: out << "  on the learner's disk: nothing changes\n"; break;
-        case zab::SyncKind::Diff: out << "  on the learner's disk: the txns are appended to its log\n"; break;
-        case zab::SyncKind::Trunc:
-        case zab::SyncKind::TruncDiff:
-            out << fmt::format("  on the learner's disk: the log holding {} is cut right after it, later logs are "
-                               "deleted (newer snapshots stay), {}a snapshot is written\n",
-                               zab::zxid_hex(*plan.trunc_to), plan.kind == zab::SyncKind::TruncDiff ? "the txns applied, " : "");
-            break;
-        case zab::SyncKind::Snap:
-            out << "  on the learner's disk: a snapshot of the leader's tree is written; its logs stay\n";
-            break;
-        }
+        result.kind = r.plan.kind;
+        printer->zab(r);
     } catch (const PlanUsageError& e) {
         err << "zabra plan: " << e.what() << '\n';
         result.usage = true;

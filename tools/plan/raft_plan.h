@@ -2,9 +2,8 @@
 // follower up to date (append, truncate, or a snapshot), in raft's terms.
 #pragma once
 
-#include "libformat/etcd/raft_sync.h"
+#include "tools/plan/plan_printer.h"
 
-#include <ostream>
 #include <string>
 
 namespace zabra::tools {
@@ -13,10 +12,9 @@ struct RaftPlanOptions {
     std::string leader_dir;
     std::string follower_dir;
     std::uint64_t catch_up_entries = 5000;
-    bool json = false;
 };
 
 // Throws std::runtime_error when a dir cannot be read as an etcd member.
-etcd::RaftSyncPlan run_raft_plan(const RaftPlanOptions& options, std::ostream& out);
+RaftPlanReport raft_plan(const RaftPlanOptions& options);
 
 }  // namespace zabra::tools
