@@ -49,15 +49,20 @@ class Proc:
     started the child ends, so by default it is used only for children
     started from the main thread.  A harness SIGKILLed in the instant between
     the fork and setpriv's prctl leaves that one child behind.
+
+    stdout_pipe: stdout goes to a pipe, `.stdout` (binary), for a caller that
+    reads the output as it comes (and must keep reading: a full pipe stops
+    the child); stderr still goes to `log`.
     """
 
-    def __init__(self, argv, name, log, env=None, cwd=None, die_with_parent=None):
+    def __init__(self, argv, name, log, env=None, cwd=None, die_with_parent=None, stdout_pipe=False):
         self.argv = [str(a) for a in argv]
         self.name = name
         self.log = str(log)
         self.env = env
         self.cwd = cwd
         self.die_with_parent = die_with_parent
+        self.stdout_pipe = stdout_pipe
         self.popen = None
         self.returncode = None
         self._plock = threading.RLock()
@@ -79,7 +84,9 @@ class Proc:
             log.write(("### %s start %s: %s\n" % (_utc(), self.name, " ".join(self.argv))).encode())
             log.flush()
             with _lock:
-                self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                              stdout=subprocess.PIPE if self.stdout_pipe else log,
+                                              stderr=log if self.stdout_pipe else subprocess.STDOUT,
                                               env=self.env, cwd=self.cwd, start_new_session=True)
                 self.returncode = None
                 _live.add(self)
@@ -88,6 +95,11 @@ class Proc:
     @property
     def pid(self):
         return self.popen.pid if self.popen else None
+
+    @property
+    def stdout(self):
+        """The read end of stdout (with stdout_pipe), else None."""
+        return self.popen.stdout if self.popen else None
 
     # -- state ------------------------------------------------------------
     def _exited(self):

@@ -125,6 +125,18 @@ def t_stop(work):
     return "SIGTERM-ignoring child SIGKILLed (-9); grandchild killed with its group; ProcessDied quotes the log"
 
 
+@check("process stdout pipe")
+def t_stdout_pipe(work):
+    p = Proc([PY, "-c", "import sys; print('one', flush=True); print('err', file=sys.stderr, flush=True); "
+                        "print('two')"], "piped", work.file("piped.log"), stdout_pipe=True).start()
+    lines = [raw.decode().rstrip("\n") for raw in p.stdout]
+    rc = p.wait(20)
+    p.stdout.close()
+    expect(lines == ["one", "two"] and rc == 0, "read %s from the pipe, status %s" % (lines, rc))
+    expect(_said(p, "err") and not _said(p, "one"), "the log is not stderr alone: %r" % p.log_text())
+    return "stdout read line by line from .stdout, stderr in the log"
+
+
 GUARD_SCRIPT = r"""
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
