@@ -156,17 +156,22 @@ mapfile -t commands < <(help_section "$help" "Subcommands:")
 mapfile -t global_opts < <(options_of "$help")
 ((${#global_opts[@]})) || fail "no options found in '$zabra --help'"
 
-roff_tags "$man/zabra.1" OPTIONS >"$text"
+# check_listed CMD SECTION NOUN ITEM...: each ITEM that `zabra [CMD] --help`
+# lists is in SECTION of CMD's man page and in the completions.
+check_listed() {
+    local cmd=$1 section=$2 noun=$3 item page
+    shift 3
+    page=man/zabra${cmd:+-$cmd}.1
+    roff_tags "$src/$page" "$section" >"$text"
+    for item in "$@"; do
+        has "$item" "$text" || fail "zabra ${cmd:+$cmd }--help lists $noun$item, the $section of $page do not"
+        check_in_completions "$cmd" "$item"
+    done
+}
+
 before=$failures
-for opt in "${global_opts[@]}"; do
-    has "$opt" "$text" || fail "zabra --help lists $opt, the OPTIONS of man/zabra.1 do not"
-    check_in_completions "" "$opt"
-done
-roff_tags "$man/zabra.1" COMMANDS >"$text"
-for cmd in "${commands[@]}"; do
-    has "$cmd" "$text" || fail "zabra --help lists the command $cmd, the COMMANDS of man/zabra.1 do not"
-    check_in_completions "" "$cmd"
-done
+check_listed "" OPTIONS "" "${global_opts[@]}"
+check_listed "" COMMANDS "the command " "${commands[@]}"
 ((failures == before)) && ok "man/zabra.1 and completions: commands ${commands[*]}, options ${global_opts[*]}"
 
 for cmd in "${commands[@]}"; do
@@ -184,12 +189,8 @@ for cmd in "${commands[@]}"; do
         fail "no options found in 'zabra $cmd --help'"
         continue
     fi
-    roff_tags "$page" OPTIONS >"$text"
     before=$failures
-    for opt in "${opts[@]}"; do
-        has "$opt" "$text" || fail "zabra $cmd --help lists $opt, the OPTIONS of man/zabra-$cmd.1 do not"
-        check_in_completions "$cmd" "$opt"
-    done
+    check_listed "$cmd" OPTIONS "" "${opts[@]}"
     ((failures == before)) && ok "man/zabra-$cmd.1 and completions: ${opts[*]}"
 done
 
