@@ -37,7 +37,7 @@ from .. import WorkDir, ZooKeeperServer, run, skip, skip_unless, zxid
 from ..procs import Proc
 from ..zookeeper import classpath
 from . import inspect_workload
-from .timing import (T0, Measurements, Timer, build_type, capture, git_commit, machine, need_time, package_version,
+from .timing import (read_info, write_info, T0, Measurements, Timer, build_type, capture, git_commit, machine, need_time, package_version,
                      ratio, say, which_java, zabra_binary)
 
 PARENTS, BATCH, SNAPCOUNT = 8, 1000, 100000
@@ -51,16 +51,6 @@ def workload_params(scale):
     text = "parents=%d nodes=%d sets=%d deletes=%d multis=%d snapCount=%d preAllocSize=default" % (
         PARENTS, counts["nodes"], counts["sets"], counts["deletes"], counts["multis"], SNAPCOUNT)
     return counts, text
-
-
-def info(data, key):
-    try:
-        for line in open(os.path.join(data, "bench-info.txt")):
-            if line.startswith(key + ": "):
-                return line.split(": ", 1)[1].rstrip("\n")
-    except OSError:
-        pass
-    return None
 
 
 def generate(data, counts, params):
@@ -88,10 +78,8 @@ def generate(data, counts, params):
     os.makedirs(os.path.dirname(os.path.abspath(data)), exist_ok=True)
     shutil.move(zk.data_dir, data)
     took = time.monotonic() - g0
-    with open(os.path.join(data, "bench-info.txt"), "w") as f:
-        f.write("params: %s\n" % params)
-        f.write("zookeeper: %s, kazoo: %s\n" % (package_version("zookeeper"), package_version("python3-kazoo")))
-        f.write("generated: %s in %d s\n" % (time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), took))
+    write_info(data, params, "zookeeper: %s, kazoo: %s" % (package_version("zookeeper"), package_version("python3-kazoo")),
+               took=took)
     say("data set generated in %d s: %s" % (took, data))
 
 
@@ -130,8 +118,8 @@ def main():
     if args.regen:
         say("--regen: making a new data set")
         generate(data, counts, params)
-    elif os.path.isdir(os.path.join(data, "version-2")) and info(data, "params") == params:
-        say("reusing the data set in %s (%s); --regen makes a new one" % (data, info(data, "generated")))
+    elif os.path.isdir(os.path.join(data, "version-2")) and read_info(data, "params") == params:
+        say("reusing the data set in %s (%s); --regen makes a new one" % (data, read_info(data, "generated")))
     else:
         if os.path.exists(data):
             say("%s is not a data set of this workload: making a new one" % data)
@@ -229,7 +217,7 @@ def report(m, meas, zabra, java, data, params, logs, log_bytes, txns, payload, s
     print("machine:   %s" % machine())
     print("zabra:     %s, %s build" % (git_commit(), build_type(zabra)))
     print("zookeeper: %s, %s" % (package_version("zookeeper"), capture([java, "-version"], "java-version", meas, stderr=True).splitlines()[0]))
-    print("data set:  %s (%s)" % (data, info(data, "generated")))
+    print("data set:  %s (%s)" % (data, read_info(data, "generated")))
     print("           workload: %s" % params)
     print("           %d logs (%s), %s of log files" % (len(logs), " ".join(logs), mb(log_bytes / 1e6)))
     print("           %d txns, %s of txn payload (zabra verify --json: payload_bytes %d)" % (

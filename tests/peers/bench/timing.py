@@ -111,20 +111,45 @@ def package_version(pkg):
         return "?"
 
 
+def read_info(data, key):
+    """The value of "<key>: value" in <data>/bench-info.txt (what a cached data set was made of), or None."""
+    try:
+        for line in open(os.path.join(data, "bench-info.txt")):
+            if line.startswith(key + ": "):
+                return line.split(": ", 1)[1].rstrip("\n")
+    except OSError:
+        pass
+    return None
+
+
+def write_info(data, params, *more, took=None):
+    """<data>/bench-info.txt: params, more lines, and when it was generated (in `took` seconds)."""
+    with open(os.path.join(data, "bench-info.txt"), "w") as f:
+        f.write("params: %s\n" % params)
+        for line in more:
+            f.write(line + "\n")
+        f.write("generated: %s%s\n" % (time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
+                                      "" if took is None else " in %d s" % took))
+
+
 def need_time():
     """The reason GNU time is unusable, or None."""
     return None if os.access(TIME, os.X_OK) else "%s missing (apt-get install time)" % TIME
 
 
-def capture(argv, name, workdir, timeout=3600.0, stderr=False):
+def capture(argv, name, workdir, timeout=3600.0, stderr=False, check=False):
     """Runs a tool to its end through Proc; returns its stdout (kept in
-    <workdir>/<name>.out), or with stderr=True its stderr (<name>.err)."""
+    <workdir>/<name>.out), with stderr=True followed by its stderr (<name>.err).
+    check: a non-zero exit status raises RuntimeError with the stderr's tail."""
     out = os.path.join(str(workdir), name + ".out")
     proc = Proc(argv, name, os.path.join(str(workdir), name + ".err"), stdout=out)
-    proc.start().wait(timeout)
+    rc = proc.start().wait(timeout)
+    if check and rc != 0:
+        raise RuntimeError("%s exited with status %s:\n%s" % (" ".join(map(str, argv)), rc, proc.log_tail(20)))
+    text = open(out).read()
     if stderr:
-        return "\n".join(l for l in proc.log_text().splitlines() if not l.startswith("### "))
-    return open(out).read()
+        text += "".join(line for line in proc.log_text().splitlines(True) if not line.startswith("### "))
+    return text
 
 
 class Timer:
@@ -171,7 +196,7 @@ class Measurements:
         """argv: a list, or a callable returning (wall, rss_kb, rc) for one run
         (several tools summed).  slow: a first run longer than slow_limit
         seconds is the only one."""
-        say("  %s" % label)
+        say("  %s%s" % (label, " " + extra["input"] if "input" in extra else ""))
         n = runs or self.runs
         walls, rss, rc, note = [], 0, 0, ""
         for i in range(n):
