@@ -35,13 +35,11 @@ import time
 
 from .. import WorkDir, ZooKeeperServer, run, skip, skip_unless, zxid
 from ..procs import Proc
-from ..zookeeper import classpath
 from . import inspect_workload
 from .timing import (read_info, write_info, T0, Measurements, Timer, build_type, capture, git_commit, machine, need_time, package_version,
-                     ratio, say, which_java, zabra_binary)
+                     ratio, say, which_java, zabra_binary, zk_tool)
 
 PARENTS, BATCH, SNAPCOUNT = 8, 1000, 100000
-TOOL_JOPTS = ["-Duser.timezone=UTC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"]
 DEFAULT_DATA = "/tmp/zabra-bench-data"
 
 
@@ -157,8 +155,7 @@ def main():
 
     timer = Timer(meas)
     m = Measurements(timer, runs=args.runs, slow_limit=float(os.environ.get("SLOW_LIMIT", 180)))
-    cp = classpath()
-    tlt = [java] + TOOL_JOPTS + ["-cp", cp, "org.apache.zookeeper.server.persistence.TxnLogToolkit", "-d"]
+    tlt = zk_tool("persistence.TxnLogToolkit", "-d")
 
     def txnlogtoolkit_all():
         """TxnLogToolkit -d on every log: wall summed, RSS max, worst status."""
@@ -177,8 +174,8 @@ def main():
     # seals and the replay tree that dominate on a small, snapshot-heavy data set.
     m.measure("verifylogs", "zabra verify --no-replay LOGS (logs only)", [zabra, "verify", "--no-replay"] + log_paths,
               payload, lp)
-    m.measure("sf", "SnapshotFormatter SNAP (-Xmx4g)", [java, "-Xmx4g"] + TOOL_JOPTS + [
-        "-cp", cp, "org.apache.zookeeper.server.SnapshotFormatter", snap], snap_bytes, sf, slow=True)
+    m.measure("sf", "SnapshotFormatter SNAP (-Xmx4g)", zk_tool("SnapshotFormatter", snap, jvm=["-Xmx4g"]), snap_bytes,
+              sf, slow=True)
     m.measure("stext", "zabra dump SNAP (text)", [zabra, "dump", snap], snap_bytes, sf)
     m.measure("sjson", "zabra dump --format json SNAP", [zabra, "dump", "--format", "json", snap], snap_bytes, sf)
     m.measure("szk", "zabra dump --format zk SNAP", [zabra, "dump", "--format", "zk", snap], snap_bytes, sf)

@@ -9,6 +9,7 @@ import time
 
 from ..procs import Proc
 from ..skip import REPO, binary
+from ..zookeeper import classpath
 
 T0 = time.monotonic()
 TIME = "/usr/bin/time"          # GNU time (package time): the peak RSS of a child
@@ -228,3 +229,11 @@ class Measurements:
 
 def which_java():
     return shutil.which(os.environ.get("JAVA", "java")) or os.environ.get("JAVA", "java")
+
+
+def zk_tool(main_class, *args, jvm=()):
+    """The argv of one of ZooKeeper's own tools (TxnLogToolkit, SnapshotFormatter):
+    Debian's jar, UTC, slf4j-simple at warn."""
+    return ([which_java()] + list(jvm) + ["-Duser.timezone=UTC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                                          "-cp", classpath(), "org.apache.zookeeper.server." + main_class]
+            + [str(a) for a in args])
