@@ -1,13 +1,14 @@
 """What the benchmarks share: progress lines, timed runs of a tool (wall
 time, peak RSS, exit status) through Proc, medians, CPU time of a process,
 the machine and build they ran on, and the bench binaries of a build."""
+import itertools
 import os
 import shutil
-import subprocess
 import sys
 import time
 
 from ..procs import Proc
+from ..workdir import WorkDir
 from ..skip import REPO, binary
 from ..zookeeper import classpath
 
@@ -80,13 +81,11 @@ def zabra_binary(warn=True):
 
 def git_commit(short=False):
     """HEAD of the repo, with a note when the work tree has changes."""
-    try:
-        head = subprocess.run(["git", "-C", REPO, "rev-parse"] + (["--short"] if short else []) + ["HEAD"],
-                              capture_output=True, text=True, timeout=30).stdout.strip() or "?"
-        dirty = subprocess.run(["git", "-C", REPO, "diff", "--quiet", "HEAD", "--"], timeout=30).returncode
-    except (OSError, subprocess.TimeoutExpired):
+    rc, head = tool_output(["git", "-C", REPO, "rev-parse"] + (["--short"] if short else []) + ["HEAD"])
+    if rc != 0 or not head.strip():
         return "?"
-    return head + (" (working tree has uncommitted changes)" if dirty else "")
+    dirty, _ = tool_output(["git", "-C", REPO, "diff", "--quiet", "HEAD", "--"])
+    return head.strip() + (" (working tree has uncommitted changes)" if dirty else "")
 
 
 def machine():
@@ -105,11 +104,8 @@ def machine():
 
 
 def package_version(pkg):
-    try:
-        return subprocess.run(["dpkg-query", "-W", "-f=${Version}", pkg], capture_output=True, text=True,
-                              timeout=30).stdout.strip() or "?"
-    except (OSError, subprocess.TimeoutExpired):
-        return "?"
+    rc, out = tool_output(["dpkg-query", "-W", "-f=${Version}", pkg])
+    return out.strip() if rc == 0 and out.strip() else "?"
 
 
 def read_info(data, key):
@@ -138,19 +134,47 @@ def need_time():
     return None if os.access(TIME, os.X_OK) else "%s missing (apt-get install time)" % TIME
 
 
-def capture(argv, name, workdir, timeout=3600.0, stderr=False, check=False):
-    """Runs a tool to its end through Proc; returns its stdout (kept in
-    <workdir>/<name>.out), with stderr=True followed by its stderr (<name>.err).
-    check: a non-zero exit status raises RuntimeError with the stderr's tail."""
+def run_tool(argv, name, workdir, timeout=3600.0):
+    """Runs a tool to its end through Proc, stdout to <workdir>/<name>.out,
+    stderr to <workdir>/<name>.err; returns (exit status, stdout, stderr)."""
     out = os.path.join(str(workdir), name + ".out")
     proc = Proc(argv, name, os.path.join(str(workdir), name + ".err"), stdout=out)
     rc = proc.start().wait(timeout)
+    err = "".join(line for line in proc.log_text().splitlines(True) if not line.startswith("### "))
+    return rc, open(out).read(), err
+
+
+def capture(argv, name, workdir, timeout=3600.0, stderr=False, check=False):
+    """A tool's stdout (run_tool), with stderr=True followed by its stderr.
+    check: a non-zero exit status raises RuntimeError with the stderr's tail."""
+    rc, out, err = run_tool(argv, name, workdir, timeout)
     if check and rc != 0:
-        raise RuntimeError("%s exited with status %s:\n%s" % (" ".join(map(str, argv)), rc, proc.log_tail(20)))
-    text = open(out).read()
-    if stderr:
-        text += "".join(line for line in proc.log_text().splitlines(True) if not line.startswith("### "))
-    return text
+        raise RuntimeError("%s exited with status %s:\n%s" % (" ".join(map(str, argv)), rc,
+                                                                "\n".join(err.splitlines()[-20:])))
+    return out + err if stderr else out
+
+
+_scratch = []       # the WorkDir of tool_output, made on first use
+_queries = itertools.count(1)
+
+
+def tool_output(argv, timeout=60.0):
+    """(exit status, stdout) of a short query (git, dpkg-query) run through Proc."""
+    if not _scratch:
+        _scratch.append(WorkDir("bench-tools"))
+    return run_tool(argv, "query-%d" % next(_queries), _scratch[0], timeout)[:2]
+
+
+def mount_of(path):
+    """(fstype, source, options) of the filesystem holding path, from /proc/self/mounts."""
+    path = os.path.realpath(path)
+    best = ("", "?", "?", "")
+    for line in open("/proc/self/mounts"):
+        src, mnt, fstype, opts = line.split()[:4]
+        mnt = mnt.replace("\\040", " ")
+        if (path == mnt or path.startswith(mnt.rstrip("/") + "/")) and len(mnt) >= len(best[0]):
+            best = (mnt, fstype, src, opts)
+    return best[1:]
 
 
 class Timer:
