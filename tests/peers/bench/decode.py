@@ -18,9 +18,9 @@ builds it; a Release build is expected), JAVA.
 import argparse
 import os
 
-from .. import WorkDir, missing, run, skip, skip_unless
+from .. import WorkDir, missing, run
 from ..skip import REPO
-from .timing import Measurements, Timer, bench_binary, capture, need_time, ratio, zabra_binary, zk_tool
+from .timing import Measurements, Timer, capture, ratio, require, zabra_binary, zk_tool
 
 
 def main():
@@ -31,12 +31,7 @@ def main():
     args = ap.parse_args()
     if args.payload_mb < 1 or args.log_mb < 1:
         ap.error("sizes are at least 1 MiB")
-    skip_unless("zabra")
-    tool = bench_binary("zabra_bench_decode")
-    for why in (need_time(), None if tool else "zabra_bench_decode not built "
-                "(cmake --build build --target zabra_bench_decode; BUILD_DIR names another build dir)"):
-        if why:
-            skip(why)
+    tool, = require("zabra_bench_decode")
     zabra = zabra_binary()
     work = WorkDir("bench-decode")
     fixtures = os.path.join(REPO, "tests", "fixtures", "zk")

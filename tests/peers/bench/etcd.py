@@ -31,10 +31,10 @@ import os
 import shutil
 import time
 
-from .. import WorkDir, run, skip, skip_unless
+from .. import WorkDir, run
 from ..skip import REPO
-from .timing import (read_info, write_info, T0, Measurements, Timer, bench_binary, build_type, capture, git_commit, machine, need_time,
-                     ratio, say, zabra_binary)
+from .timing import (T0, Measurements, Timer, build_type, capture, git_commit, machine, ratio, read_info, require,
+                     say, write_info, zabra_binary)
 
 SEED = 1
 LABELS = {"verify": "zabra verify", "djson": "zabra dump --format json", "dtext": "zabra dump",
@@ -55,12 +55,7 @@ def main():
     args = ap.parse_args()
     if args.segments < 1 or args.runs < 1:
         ap.error("--segments and --runs need at least 1")
-    skip_unless("zabra")
-    gen = bench_binary("zabra_make_etcd_segment")
-    for why in (need_time(), None if gen else "zabra_make_etcd_segment not built "
-                "(cmake --build build --target zabra_make_etcd_segment; BUILD_DIR names another build dir)"):
-        if why:
-            skip(why)
+    gen, = require("zabra_make_etcd_segment")
     os.environ.update(TZ="UTC", LC_ALL="C.UTF-8", LANG="C.UTF-8")
     zabra = zabra_binary()
     edl = os.environ.get("ETCD_DUMP_LOGS") or None
@@ -117,7 +112,8 @@ def main():
     print("zabra:          %s, %s build" % (git_commit(short=True), build_type(zabra)))
     if edl:
         stamp = edl + ".stamp"
-        print("etcd-dump-logs: %s (%s)" % (edl, open(stamp).read().strip() if os.path.exists(stamp) else "ETCD_DUMP_LOGS"))
+        origin = open(stamp).read().strip() if os.path.exists(stamp) else "ETCD_DUMP_LOGS"
+        print("etcd-dump-logs: %s (%s)" % (edl, origin))
     else:
         print("etcd-dump-logs: not measured: %s" % edl_note)
     print("data:           %s (%s)" % (data, read_info(data, "generated")))

@@ -36,8 +36,8 @@ import time
 from .. import WorkDir, ZooKeeperServer, run, skip, skip_unless, zxid
 from ..procs import Proc
 from . import inspect_workload
-from .timing import (read_info, write_info, T0, Measurements, Timer, build_type, capture, git_commit, machine, need_time, package_version,
-                     ratio, say, which_java, zabra_binary, zk_tool)
+from .timing import (T0, Measurements, Timer, build_type, capture, git_commit, machine, need_time, package_version,
+                     ratio, read_info, say, which_java, write_info, zabra_binary, zk_tool)
 
 PARENTS, BATCH, SNAPCOUNT = 8, 1000, 100000
 DEFAULT_DATA = "/tmp/zabra-bench-data"
@@ -76,8 +76,8 @@ def generate(data, counts, params):
     os.makedirs(os.path.dirname(os.path.abspath(data)), exist_ok=True)
     shutil.move(zk.data_dir, data)
     took = time.monotonic() - g0
-    write_info(data, params, "zookeeper: %s, kazoo: %s" % (package_version("zookeeper"), package_version("python3-kazoo")),
-               took=took)
+    versions = "zookeeper: %s, kazoo: %s" % (package_version("zookeeper"), package_version("python3-kazoo"))
+    write_info(data, params, versions, took=took)
     say("data set generated in %d s: %s" % (took, data))
 
 
@@ -200,7 +200,8 @@ def main():
     m.measure("d1json_d", "zabra dump --format json %s (dense)" % one, [zabra, "dump", "--format", "json", one_dense])
     bench_s = time.monotonic() - b0
 
-    report(m, meas, zabra, java, data, params, logs, log_bytes, txns, payload, snap, snap_nodes, snap_bytes, verify_summary)
+    report(m, meas, zabra, java, data, params, logs, log_bytes, txns, payload, snap, snap_nodes, snap_bytes,
+           verify_summary)
     print()
     print("benchmark took %d s; whole run %d s" % (bench_s, time.monotonic() - T0))
     return 0
@@ -213,7 +214,8 @@ def report(m, meas, zabra, java, data, params, logs, log_bytes, txns, payload, s
     print("== zabra vs ZooKeeper's tools on a real ZooKeeper 3.8 data set")
     print("machine:   %s" % machine())
     print("zabra:     %s, %s build" % (git_commit(), build_type(zabra)))
-    print("zookeeper: %s, %s" % (package_version("zookeeper"), capture([java, "-version"], "java-version", meas, stderr=True).splitlines()[0]))
+    java_version = capture([java, "-version"], "java-version", meas, stderr=True).splitlines()[0]
+    print("zookeeper: %s, %s" % (package_version("zookeeper"), java_version))
     print("data set:  %s (%s)" % (data, read_info(data, "generated")))
     print("           workload: %s" % params)
     print("           %d logs (%s), %s of log files" % (len(logs), " ".join(logs), mb(log_bytes / 1e6)))

@@ -9,7 +9,7 @@ import time
 
 from ..procs import Proc
 from ..workdir import WorkDir
-from ..skip import REPO, binary
+from ..skip import REPO, binary, skip, skip_unless
 from ..zookeeper import classpath
 
 T0 = time.monotonic()
@@ -57,6 +57,19 @@ def bench_binary(name):
     zabra_make_big_data_dir), or None when it is not built."""
     path = os.path.join(build_dir(), "tests", name)
     return path if os.access(path, os.X_OK) else None
+
+
+def require(*bench_tools):
+    """Exits 77 (skip) unless zabra, GNU time and the named bench binaries
+    (zabra_bench_decode, ...) are there; returns the binaries' paths."""
+    skip_unless("zabra")
+    if need_time():
+        skip(need_time())
+    paths = [bench_binary(name) for name in bench_tools]
+    for name, path in zip(bench_tools, paths):
+        if not path:
+            skip("%s not built (cmake --build build --target %s; BUILD_DIR names another build dir)" % (name, name))
+    return paths
 
 
 def build_type(tool):

@@ -41,34 +41,30 @@ SUMMARY_NAMES = [
     "node_children_watch_count", "write_per_namespace", "read_per_namespace",
 ]
 SUFFIXES = ["avg", "min", "max", "cnt", "sum", "p50", "p95", "p99", "p999"]
-COUNTERS = [
-    ("zk_server_state", "leader"), ("zk_peer_state", "leading - broadcast"), ("zk_ephemerals_count", "1"),
-    ("zk_avg_latency", "1.9256"), ("zk_num_alive_connections", "2"), ("zk_min_proposal_size", "48"),
-    ("zk_outstanding_requests", "0"), ("zk_znode_count", "551"), ("zk_global_sessions", "1"),
-    ("zk_packets_sent", "618"), ("zk_packets_received", "529"), ("zk_max_proposal_size", "94"),
-    ("zk_synced_followers", "49"), ("zk_watch_count", "1"), ("zk_synced_non_voting_followers", "0"),
-    ("zk_synced_observers", "0"), ("zk_min_latency", "0"), ("zk_max_file_descriptor_count", "20000"),
-    ("zk_approximate_data_size", "6922"), ("zk_open_file_descriptor_count", "52"), ("zk_last_proposal_size", "48"),
-    ("zk_pending_syncs", "0"), ("zk_leader_uptime", "402194"), ("zk_local_sessions", "0"), ("zk_uptime", "402316"),
-    ("zk_max_latency", "11"), ("zk_learners", "49"), ("zk_quorum_size", "50"), ("zk_looking_count", "2"),
-    ("zk_digest_mismatches_count", "0"), ("zk_diff_count", "6"), ("zk_snap_count", "0"),
-    ("zk_outstanding_tls_handshake", "0"), ("zk_unrecoverable_error_count", "0"), ("zk_tls_handshake_exceeded", "0"),
-    ("zk_uptime_seconds", "402"), ("zk_connection_drop_count", "0"), ("zk_connection_rejected", "0"),
-    ("zk_bytes_received_count", "24831"), ("zk_response_packet_cache_hits", "0"),
-    ("zk_response_packet_cache_misses", "0"), ("zk_response_packet_get_children_cache_hits", "0"),
-    ("zk_response_packet_get_children_cache_misses", "0"), ("zk_stale_requests", "0"),
-    ("zk_stale_requests_dropped", "0"), ("zk_stale_replies", "0"), ("zk_sessionless_connections_expired", "0"),
-    ("zk_request_throttle_wait_count", "0"), ("zk_large_requests_rejected", "0"), ("zk_insecure_admin_count", "0"),
-    ("zk_watch_bytes", "0"), ("zk_ensemble_auth_success", "0"), ("zk_ensemble_auth_fail", "0"),
-    ("zk_ensemble_auth_skip", "0"), ("zk_auth_failed_count", "0"), ("zk_non_mtls_remote_conn_count", "0"),
-    ("zk_non_mtls_local_conn_count", "0"), ("zk_revalidate_count", "0"), ("zk_add_dead_watcher_stall_time", "0"),
-    ("zk_dead_watchers_queued", "0"), ("zk_dead_watchers_cleared", "0"), ("zk_sync_processor_request_queued", "350"),
-    ("zk_commit_count", "350"), ("zk_proposal_count", "350"), ("zk_learner_commit_received_count", "0"),
-    ("zk_commit_commit_proc_req_queued", "350"), ("zk_request_commit_queued", "350"),
-    ("zk_snap_count_total", "0"), ("zk_looking_count_total", "2"), ("zk_quit_leading_due_to_disloyal_voter", "0"),
-    ("zk_leader_unavailable_time_cnt", "2"), ("zk_digest_mismatches_count_total", "0"),
-    ("zk_tls_handshake_count", "0"), ("zk_throttled_ops", "0"), ("zk_blocked_reads", "0"),
-]
+# a real 3.8 leader's mntr counters, "key=value; ..."
+COUNTERS = [tuple(kv.strip().split("=", 1)) for kv in """
+zk_server_state=leader; zk_peer_state=leading - broadcast; zk_ephemerals_count=1; zk_avg_latency=1.9256;
+zk_num_alive_connections=2; zk_min_proposal_size=48; zk_outstanding_requests=0; zk_znode_count=551;
+zk_global_sessions=1; zk_packets_sent=618; zk_packets_received=529; zk_max_proposal_size=94;
+zk_synced_followers=49; zk_watch_count=1; zk_synced_non_voting_followers=0; zk_synced_observers=0;
+zk_min_latency=0; zk_max_file_descriptor_count=20000; zk_approximate_data_size=6922;
+zk_open_file_descriptor_count=52; zk_last_proposal_size=48; zk_pending_syncs=0; zk_leader_uptime=402194;
+zk_local_sessions=0; zk_uptime=402316; zk_max_latency=11; zk_learners=49; zk_quorum_size=50; zk_looking_count=2;
+zk_digest_mismatches_count=0; zk_diff_count=6; zk_snap_count=0; zk_outstanding_tls_handshake=0;
+zk_unrecoverable_error_count=0; zk_tls_handshake_exceeded=0; zk_uptime_seconds=402; zk_connection_drop_count=0;
+zk_connection_rejected=0; zk_bytes_received_count=24831; zk_response_packet_cache_hits=0;
+zk_response_packet_cache_misses=0; zk_response_packet_get_children_cache_hits=0;
+zk_response_packet_get_children_cache_misses=0; zk_stale_requests=0; zk_stale_requests_dropped=0;
+zk_stale_replies=0; zk_sessionless_connections_expired=0; zk_request_throttle_wait_count=0;
+zk_large_requests_rejected=0; zk_insecure_admin_count=0; zk_watch_bytes=0; zk_ensemble_auth_success=0;
+zk_ensemble_auth_fail=0; zk_ensemble_auth_skip=0; zk_auth_failed_count=0; zk_non_mtls_remote_conn_count=0;
+zk_non_mtls_local_conn_count=0; zk_revalidate_count=0; zk_add_dead_watcher_stall_time=0;
+zk_dead_watchers_queued=0; zk_dead_watchers_cleared=0; zk_sync_processor_request_queued=350;
+zk_commit_count=350; zk_proposal_count=350; zk_learner_commit_received_count=0;
+zk_commit_commit_proc_req_queued=350; zk_request_commit_queued=350; zk_snap_count_total=0;
+zk_looking_count_total=2; zk_quit_leading_due_to_disloyal_voter=0; zk_leader_unavailable_time_cnt=2;
+zk_digest_mismatches_count_total=0; zk_tls_handshake_count=0; zk_throttled_ops=0; zk_blocked_reads=0
+""".split(";")]
 
 
 def mntr_text():
