@@ -37,7 +37,7 @@ from .. import WorkDir, ZooKeeperServer, run, skip, skip_unless, zxid
 from ..procs import Proc
 from . import inspect_workload
 from .timing import (T0, Measurements, Timer, build_type, capture, git_commit, machine, need_time, package_version,
-                     ratio, read_info, say, which_java, write_info, zabra_binary, zk_tool)
+                     ratio, read_info, run_tool, say, which_java, write_info, zabra_binary, zk_tool)
 
 PARENTS, BATCH, SNAPCOUNT = 8, 1000, 100000
 DEFAULT_DATA = "/tmp/zabra-bench-data"
@@ -133,7 +133,10 @@ def main():
 
     # data set facts (zabra's own accounting)
     meas = WorkDir("bench-meas")
-    last = json.loads(capture([zabra, "verify", "--json", data], "verify-json", meas).strip().splitlines()[-1])
+    rc, out, err = run_tool([zabra, "verify", "--json", data], "verify-json", meas)
+    if not out.strip():
+        raise SystemExit("bench-inspect: zabra verify --json %s printed nothing (exit %s): %s" % (data, rc, err.strip()))
+    last = json.loads(out.strip().splitlines()[-1])
     payload = last.get("payload_bytes", 0)
     verify_summary = "errors=%s warnings=%s notes=%s logs=%s records=%s zxids=%s..%s digests_compared=%s" % tuple(
         last.get(k) for k in ("errors", "warnings", "notes", "logs", "records", "first_zxid", "last_zxid",
