@@ -42,7 +42,9 @@ _SETPRIV = []     # [path or None] once looked up
 
 
 class Proc:
-    """One child process.  Output (stdout and stderr) is appended to `log`.
+    """One child process.  Output (stdout and stderr) is appended to `log`;
+    with stdout (a path, e.g. os.devnull), stdout goes there instead
+    (truncated) and `log` gets only stderr.
 
     die_with_parent: the child gets SIGKILL when this Python process dies even
     by SIGKILL (setpriv --pdeathsig).  Linux sends it when the *thread* that
@@ -55,10 +57,12 @@ class Proc:
     the child); stderr still goes to `log`.
     """
 
-    def __init__(self, argv, name, log, env=None, cwd=None, die_with_parent=None, stdout_pipe=False):
+    def __init__(self, argv, name, log, env=None, cwd=None, die_with_parent=None, stdout=None,
+                 stdout_pipe=False):
         self.argv = [str(a) for a in argv]
         self.name = name
         self.log = str(log)
+        self.stdout_path = None if stdout is None else str(stdout)
         self.env = env
         self.cwd = cwd
         self.die_with_parent = die_with_parent
@@ -83,13 +87,18 @@ class Proc:
         with open(self.log, "ab") as log:
             log.write(("### %s start %s: %s\n" % (_utc(), self.name, " ".join(self.argv))).encode())
             log.flush()
-            with _lock:
-                self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
-                                              stdout=subprocess.PIPE if self.stdout_pipe else log,
-                                              stderr=log if self.stdout_pipe else subprocess.STDOUT,
-                                              env=self.env, cwd=self.cwd, start_new_session=True)
-                self.returncode = None
-                _live.add(self)
+            out = open(self.stdout_path, "wb") if self.stdout_path is not None else None
+            try:
+                with _lock:
+                    self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                                                  stdout=subprocess.PIPE if self.stdout_pipe else (out or log),
+                                                  stderr=log if (out or self.stdout_pipe) else subprocess.STDOUT,
+                                                  env=self.env, cwd=self.cwd, start_new_session=True)
+                    self.returncode = None
+                    _live.add(self)
+            finally:
+                if out is not None:
+                    out.close()
         return self
 
     @property
@@ -167,10 +176,13 @@ class Proc:
             self._note("killed (SIGKILL), exit status %s" % rc)
             return rc
 
-    def wait(self, timeout):
-        """Waits for the child to exit by itself; returns its status."""
-        wait_until(self._exited, timeout, "%s (pid %s) to exit" % (self.name, self.pid), interval=0.05)
-        return self._reap()
+    def wait(self, timeout, reap=True, interval=0.05):
+        """Waits for the child to exit by itself; returns its status.  With
+        reap=False it is left a zombie (its /proc/<pid>/stat still holds its
+        CPU totals) and None is returned; a later wait() or stop() reaps it.
+        interval: seconds between polls (how late an exit may be noticed)."""
+        wait_until(self._exited, timeout, "%s (pid %s) to exit" % (self.name, self.pid), interval=interval)
+        return self._reap() if reap else None
 
     # -- the log ----------------------------------------------------------
     def log_size(self):

@@ -1,37 +1,22 @@
-#!/usr/bin/python3
-# -*- coding: utf-8 -*-
-"""Client-side workload for scripts/bench-inspect: a large, real data set.
+"""The client-side workload of tests/peers/bench/inspect.py: a large, real
+data set.
 
-Drives a real ZooKeeper 3.8 server with kazoo (python3-kazoo 2.8, run with
-Debian's /usr/bin/python3) through its async API, keeping about --batch
+fill() drives a real ZooKeeper 3.8 server with kazoo (python3-kazoo 2.8, run
+with Debian's /usr/bin/python3) through its async API, keeping about `batch`
 requests in flight at a time, so that the server writes a few hundred
-thousand txns (several logs with snapCount=100000) and a big tree.
-
-Sub-command (takes --hosts host:port):
-  fill      phase 1: create --nodes znodes under --parents parents (10-100
-            bytes of data each); phase 2: --sets setData and --deletes
-            deletes on random existing znodes, interleaved; a few --multis
-            (create + setData + check in one multi). Prints the number of
-            txns issued and the rate.
+thousand txns (several logs with snapCount=100000) and a big tree:
+phase 1 creates `nodes` znodes under `parents` parents (10-100 bytes of data
+each); phase 2 issues `sets` setData and `deletes` deletes on random existing
+znodes, interleaved; then `multis` multis (create + setData + check in one).
+Prints the number of txns issued and the rates.
 """
-
-import argparse
-import logging
 import random
 import sys
 import time
 
-from kazoo.client import KazooClient
+from ..kazoo_util import connect
 
 ALPHA = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
-
-
-def connect(hosts, limit=60.0):
-    zk = KazooClient(hosts=hosts, timeout=30.0)
-    zk.start(timeout=limit)
-    return zk
-
-
 _r = random.Random(7)
 POOL = bytes(_r.choice(ALPHA) for _ in range(1 << 16))
 
@@ -93,80 +78,59 @@ def run_batches(zk, ops, batch, label):
     return done
 
 
-def cmd_fill(args):
-    rng = random.Random(args.seed)
-    zk = connect(args.hosts)
-    parents = ["/bench/p%02d" % k for k in range(args.parents)]
+def fill(hosts, parents=8, nodes=230000, sets=70000, deletes=20000, multis=2000, batch=1000, seed=20240601):
+    """The whole workload on `hosts` (a string or a harness server)."""
+    rng = random.Random(seed)
+    zk = connect(hosts, timeout=60.0, session_timeout=30.0)
+    parent_paths = ["/bench/p%02d" % k for k in range(parents)]
     zk.ensure_path("/bench")
-    for p in parents:
+    for p in parent_paths:
         zk.create(p, b"parent")
-    total = 1 + args.parents
+    total = 1 + parents
 
-    names = ["%s/node-%07d" % (parents[i % args.parents], i) for i in range(args.nodes)]
+    names = ["%s/node-%07d" % (parent_paths[i % parents], i) for i in range(nodes)]
 
     def creates():
         for i, p in enumerate(names):
             yield "create", (p, payload(rng, i, 0))
 
-    total += run_batches(zk, creates(), args.batch, "create")
+    total += run_batches(zk, creates(), batch, "create")
 
     # phase 2: deletes from one random subset, setData on the others,
     # interleaved (never both on one node in the same batch)
-    idx = list(range(args.nodes))
+    idx = list(range(nodes))
     rng.shuffle(idx)
-    dels = idx[:args.deletes]
-    keep = idx[args.deletes:]
+    dels = idx[:deletes]
+    keep = idx[deletes:]
 
     def mixed():
         gen = {}
         d = 0
-        for k in range(args.sets):
+        for k in range(sets):
             i = keep[rng.randrange(len(keep))]
             gen[i] = gen.get(i, 0) + 1
             yield "set", (names[i], payload(rng, i, gen[i]))
             # spread the deletes evenly over the sets
-            while d < len(dels) and d * args.sets < (k + 1) * len(dels):
+            while d < len(dels) and d * sets < (k + 1) * len(dels):
                 yield "delete", (names[dels[d]],)
                 d += 1
         while d < len(dels):
             yield "delete", (names[dels[d]],)
             d += 1
 
-    total += run_batches(zk, mixed(), args.batch, "setData+delete")
+    total += run_batches(zk, mixed(), batch, "setData+delete")
 
-    def multis():
-        for m in range(args.multis):
-            p = "%s/multi-%06d" % (parents[m % args.parents], m)
+    def multi_ops():
+        for m in range(multis):
+            p = "%s/multi-%06d" % (parent_paths[m % parents], m)
             yield "multi", [("create", p, payload(rng, m, 0)),
                             ("set_data", p, payload(rng, m, 1)),
                             ("check", p, 1)]
 
-    if args.multis:
-        total += run_batches(zk, multis(), args.batch, "multi")
+    if multis:
+        total += run_batches(zk, multi_ops(), batch, "multi")
 
     zk.stop()                          # closeSession
     zk.close()
     total += 2                         # createSession + closeSession
-    print("  txns issued: %d; znodes under /bench: %d" % (total, 1 + args.parents + args.nodes - args.deletes + args.multis))
-
-
-def main():
-    logging.basicConfig(level=logging.WARNING, stream=sys.stderr,
-                        format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["fill"])
-    ap.add_argument("--hosts", required=True)
-    ap.add_argument("--parents", type=int, default=8)
-    ap.add_argument("--nodes", type=int, default=230000)
-    ap.add_argument("--sets", type=int, default=70000)
-    ap.add_argument("--deletes", type=int, default=20000)
-    ap.add_argument("--multis", type=int, default=2000)
-    ap.add_argument("--batch", type=int, default=1000)
-    ap.add_argument("--seed", type=int, default=20240601)
-    args = ap.parse_args()
-    cmd_fill(args)
-
-
-if __name__ == "__main__":
-    main()
+    print("  txns issued: %d; znodes under /bench: %d" % (total, 1 + parents + nodes - deletes + multis))

@@ -1,5 +1,5 @@
-#!/usr/bin/python3
-"""bench_node_client.py: write-load generator for scripts/bench-node.
+"""The write-load generator of tests/peers/bench/node.py, run by it as a
+process of its own (python3 -m tests.peers.bench.node_client ...).
 
 Creates --writes persistent znodes with unique paths and --size bytes of data
 under --prefix, against one ZooKeeper-protocol server, with many requests in
@@ -36,6 +36,9 @@ import socket
 import struct
 import sys
 import time
+
+from .. import connect, fourlw
+from .timing import cpu_seconds
 
 OK = 0
 PERMS_ALL = 31
@@ -95,16 +98,9 @@ def simple_call(s, xid, op, payload=b""):
 
 
 def four_letter(host, port, word):
+    """The reply, or "" when the server does not answer."""
     try:
-        with socket.create_connection((host, port), timeout=5) as s:
-            s.sendall(word.encode())
-            out = bytearray()
-            while True:
-                chunk = s.recv(65536)
-                if not chunk:
-                    break
-                out += chunk
-        return out.decode(errors="replace")
+        return fourlw.four_letter("%s:%d" % (host, port), word)
     except OSError:
         return ""
 
@@ -121,9 +117,7 @@ def server_sample(host, port, pid):
     cpu = None
     if pid:
         try:
-            with open("/proc/%d/stat" % pid) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            cpu = cpu_seconds(pid)
         except OSError:
             cpu = None
     with open("/proc/stat") as f:
@@ -323,7 +317,6 @@ def raw_worker(idx, a, names, warm_per, meas_per, b_ready, b_done, q):
 def kazoo_worker(idx, a, names, warm_per, meas_per, b_ready, b_done, q):
     import threading
 
-    from kazoo.client import KazooClient
     from kazoo.protocol.states import KazooState
 
     data = (os.urandom(a.size // 2 + 1).hex()[: a.size]).encode()
@@ -337,8 +330,7 @@ def kazoo_worker(idx, a, names, warm_per, meas_per, b_ready, b_done, q):
 
     try:
         for _ in names:
-            k = KazooClient(hosts="%s:%d" % (a.host, a.port), timeout=a.session_timeout / 1000.0)
-            k.start(timeout=15)
+            k = connect("%s:%d" % (a.host, a.port), timeout=15, session_timeout=a.session_timeout / 1000.0)
             k.add_listener(listener)
             clients.append(k)
     except Exception as e:  # noqa: BLE001
@@ -446,7 +438,7 @@ def main():
     for p in (a.prefix, a.prefix + "/w", a.prefix + "/m"):
         err, _ = simple_call(s, 1, CREATE, jstr(p) + struct.pack(">i", 0) + ACL_OPEN + b"\0\0\0\0")
         if err not in (OK, -110):  # -110 NODEEXISTS
-            sys.exit("bench_node_client: create %s failed: error %d" % (p, err))
+            sys.exit("node_client: create %s failed: error %d" % (p, err))
     simple_call(s, 2, CLOSE)
     s.close()
 
