@@ -1,10 +1,11 @@
 """The interface ZooKeeperEnsemble and ZabraEnsemble share."""
+from .members import Members
 from .wait import wait_until
 
 SERVING = ("leader", "follower", "observer")
 
 
-class Ensemble:
+class Ensemble(Members):
     def __init__(self, n, workdir):
         if n < 1:
             raise ValueError("an ensemble needs at least one server")
@@ -13,11 +14,11 @@ class Ensemble:
         self.sids = list(range(1, n + 1))
         self.servers = {}           # sid -> Server, filled by the subclass
 
+    def _process(self, sid):
+        return self.servers[sid]
+
     # -- hooks for proxies -----------------------------------------------------
     def _start_links(self):
-        pass
-
-    def _stop_links(self):
         pass
 
     # -- addresses -------------------------------------------------------------
@@ -44,34 +45,7 @@ class Ensemble:
                 self.servers[s].start(wait=False)
         return self.wait_for_quorum(timeout=timeout) if wait else None
 
-    def stop(self, sid, timeout=None):
-        return self.servers[sid].stop(timeout)
-
-    def kill(self, sid):
-        """SIGKILL (a crash)."""
-        return self.servers[sid].kill()
-
-    def restart(self, sid, wait=True):
-        self.stop(sid)
-        return self.start(sid, wait)
-
-    def close(self):
-        """Stops every server (SIGTERM, then SIGKILL) and the proxies."""
-        for s in self.sids:
-            if self.servers[s].running:
-                self.servers[s].stop()
-        self._stop_links()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     # -- roles -----------------------------------------------------------------
-    def running(self):
-        return [s for s in self.sids if self.servers[s].running]
-
     def modes(self, sids=None):
         """{sid: "leader" | "follower" | "observer" | "standalone" | None}"""
         return {s: self.servers[s].mode() for s in (sids or self.sids)}

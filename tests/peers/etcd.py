@@ -11,13 +11,14 @@ import json
 import os
 import shutil
 
+from .members import Members
 from .ports import HOST, free_port
 from .procs import Proc
 from .wait import wait_until
 from .workdir import WorkDir
 
 
-class EtcdCluster:
+class EtcdCluster(Members):
     def __init__(self, n=3, workdir=None, name="etcd", snapshot_count=None, token="zabra-peers", log_level="info",
                  extra_flags=None, etcd=None, start_timeout=60.0, stop_timeout=15.0):
         self.n = n
@@ -78,29 +79,8 @@ class EtcdCluster:
             return sid
         return self.wait_for_leader(timeout=timeout)
 
-    def stop(self, sid, timeout=None):
-        return self.procs[sid].stop(timeout or self.stop_timeout)
-
-    def kill(self, sid):
-        return self.procs[sid].kill()
-
-    def restart(self, sid, wait=True):
-        self.stop(sid)
-        return self.start(sid, wait)
-
-    def close(self):
-        for s in self.sids:
-            if self.procs[s].running:
-                self.procs[s].stop(self.stop_timeout)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def running(self):
-        return [s for s in self.sids if self.procs[s].running]
+    def _process(self, sid):
+        return self.procs[sid]
 
     # -- the gateway -------------------------------------------------------------
     def _post(self, sid, path, body, timeout=5.0):
