@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include <functional>
 #include <map>
 
 #include <signal.h>
@@ -70,6 +71,28 @@ fs::path only_backup(const fs::path& data) {
     }
     REQUIRE(dirs.size() == 1);
     return dirs.front();
+}
+
+// Runs the zabra command that `command(data)` gives on a fresh copy of the
+// fixture with ZABRA_CRASH_AT=1, 2, ... until a run ends without crashing
+// (every point was tried); after each crash, `check(data)`. Returns how many
+// points it crashed at.
+int crash_at_every_point(const std::function<std::vector<std::string>(const fs::path&)>& command,
+                         const std::function<void(const fs::path&)>& check) {
+    int points = 0;
+    for (int n = 1; n < 500; ++n) {
+        test::TempDir tmp;
+        const fs::path data = copy_fixture(tmp.path());
+        std::vector<std::string> argv{"env", fmt::format("ZABRA_CRASH_AT={}", n), ZABRA_BINARY};
+        for (const std::string& a : command(data)) argv.push_back(a);
+        const test::CommandResult crashed = test::run_command(argv);
+        if (crashed.status == 1) break;
+        INFO("crash at mutation point ", n);
+        REQUIRE(crashed.status == 137);  // SIGKILL
+        ++points;
+        check(data);
+    }
+    return points;
 }
 
 }  // namespace
@@ -196,16 +219,10 @@ TEST_CASE("rollback: a crash at every write, rename, truncate and fsync of the a
     INFO(first.out);
     REQUIRE(first.status == 1);
     const auto expected = contents(ref);
-    int points = 0;
-    for (int n = 1; n < 500; ++n) {
-        test::TempDir tmp;
-        const fs::path data = copy_fixture(tmp.path());
-        const test::CommandResult crashed = test::run_command(
-            {"env", fmt::format("ZABRA_CRASH_AT={}", n), ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"});
-        if (crashed.status == 1) break;  // ran to the end: every point was tried
-        INFO("crash at mutation point ", n);
-        REQUIRE(crashed.status == 137);  // SIGKILL
-        ++points;
+    const auto rollback = [](const fs::path& data) {
+        return std::vector<std::string>{"rollback", data.string(), "--to", "0x50", "--yes"};
+    };
+    const int points = crash_at_every_point(rollback, [&](const fs::path& data) {
         // Right after the crash no byte is lost: each original file is in
         // version-2 or, whole, in the backup.
         for (const auto& [name, sha] : original) {
@@ -220,7 +237,7 @@ TEST_CASE("rollback: a crash at every write, rename, truncate and fsync of the a
         CHECK(rerun.status <= 1);
         CHECK(contents(data) == expected);
         CHECK(test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"}).status == 0);
-    }
+    });
     MESSAGE("mutation points tested: ", points);
     CHECK(points > 20);
 }
@@ -229,21 +246,16 @@ TEST_CASE("rollback --undo: a crash at every point of the undo, then a re-run, r
     test::TempDir ref_dir;
     const fs::path ref = copy_fixture(ref_dir.path());
     const auto original = contents(ref);
-    int points = 0;
-    for (int n = 1; n < 500; ++n) {
-        test::TempDir tmp;
-        const fs::path data = copy_fixture(tmp.path());
+    fs::path backup;
+    const auto undo = [&backup](const fs::path& data) {
         REQUIRE(test::run_command({ZABRA_BINARY, "rollback", data.string(), "--to", "0x50", "--yes"}).status == 1);
-        const fs::path backup = only_backup(data);
-        const test::CommandResult crashed = test::run_command(
-            {"env", fmt::format("ZABRA_CRASH_AT={}", n), ZABRA_BINARY, "rollback", "--undo", backup.string(), "--yes"});
-        if (crashed.status == 1) break;
-        INFO("crash at mutation point ", n);
-        REQUIRE(crashed.status == 137);
-        ++points;
+        backup = only_backup(data);
+        return std::vector<std::string>{"rollback", "--undo", backup.string(), "--yes"};
+    };
+    const int points = crash_at_every_point(undo, [&](const fs::path& data) {
         CHECK(test::run_command({ZABRA_BINARY, "rollback", "--undo", backup.string(), "--yes"}).status <= 1);
         CHECK(contents(data) == original);
-    }
+    });
     MESSAGE("undo mutation points tested: ", points);
     CHECK(points > 10);
 }
