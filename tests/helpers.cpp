@@ -96,6 +96,12 @@ TempDir::~TempDir() {
     fs::remove_all(m_path, ec);
 }
 
+std::filesystem::path TempDir::sub(const std::string& name) const {
+    const std::filesystem::path p = m_path / name;
+    std::filesystem::create_directories(p);
+    return p;
+}
+
 CommandResult run_command(const std::vector<std::string>& argv) {
     std::string cmd;
     for (const auto& a : argv) {

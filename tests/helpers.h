@@ -73,6 +73,8 @@ public:
     TempDir();
     ~TempDir();
     const std::filesystem::path& path() const { return m_path; }
+    // path()/name, created (with its parents) if missing.
+    std::filesystem::path sub(const std::string& name) const;
 
 private:
     std::filesystem::path m_path;

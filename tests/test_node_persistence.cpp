@@ -89,8 +89,7 @@ TEST_CASE("a fuzzy snapshot taken while the tree changes replays to the live tre
 
 TEST_CASE("recovery cuts a torn tail, keeping the file's size, and refuses mid-file damage") {
     test::TempDir tmp;
-    const fs::path v2 = tmp.path() / "version-2";
-    fs::create_directories(v2);
+    const fs::path v2 = tmp.sub("version-2");
     Live live;
     for (int i = 0; i < 20; ++i) live.create(fmt::format("/k{}", i));
     live.write_log(v2 / "log.1", {4096, 0});
@@ -160,8 +159,7 @@ TEST_CASE("a node with null data stays null through a snapshot") {
 
 TEST_CASE("a new log appears under its log.<zxid> name only with its header and records durable") {
     test::TempDir tmp;
-    const fs::path v2 = tmp.path() / "version-2";
-    fs::create_directories(v2);
+    const fs::path v2 = tmp.sub("version-2");
     Live live;
     for (int i = 0; i < 30; ++i) live.create(fmt::format("/s{}", i));
     std::mutex mu;
@@ -204,8 +202,7 @@ TEST_CASE("a new log appears under its log.<zxid> name only with its header and 
 
 TEST_CASE("recovery removes an unpublished log and moves aside a newest log that is all zeros") {
     test::TempDir tmp;
-    const fs::path v2 = tmp.path() / "version-2";
-    fs::create_directories(v2);
+    const fs::path v2 = tmp.sub("version-2");
     Live live;
     for (int i = 0; i < 8; ++i) live.create(fmt::format("/u{}", i));
     live.write_log(v2 / "log.1", {4096, 0, true});

@@ -39,8 +39,7 @@ TEST_CASE("file names parse as ZooKeeper's Util.getZxidFromName does") {
 
 TEST_CASE("a data dir lists logs and snapshots in zxid order and reads the epoch files") {
     zabra::test::TempDir tmp;
-    const fs::path v2 = tmp.path() / "version-2";
-    fs::create_directories(v2);
+    const fs::path v2 = tmp.sub("version-2");
     for (const char* n : {"log.1", "log.f9", "log.20b", "snapshot.0", "snapshot.177", "snapshot.2ad.gz", "junk"}) {
         zabra::test::spit(v2 / n, "x");
     }
