@@ -26,7 +26,7 @@ from kazoo.security import make_digest_acl_credential
 
 from .. import WorkDir, ZooKeeperEnsemble, ZooKeeperServer, fourlw, run
 from ..skip import SLF4J_SIMPLE, missing
-from ..zookeeper import classpath
+from ..zookeeper import QUORUM_MAIN, classpath
 from . import common, zk_workload as wl
 
 log = logging.getLogger("makers")
@@ -126,8 +126,11 @@ class Maker:
             os.replace(base + ".json.json", base + ".json")
 
     def standalone_server(self, name, set_dir, **jvm_props):
+        # QuorumPeerMain, as ZooKeeper's own zkServer.sh: with no server.N it
+        # runs standalone (after its DatadirCleanupManager, off here)
         return ZooKeeperServer(name=name, workdir=self.work, data_dir=os.path.join(set_dir, "data"),
-                               tick_time=500, snap_count=40, prealloc_kb=64, four_letter="srvr,ruok",
+                               main_class=QUORUM_MAIN, tick_time=500, snap_count=40, prealloc_kb=64,
+                               four_letter="srvr,ruok",
                                extra={"autopurge.purgeInterval": 0}, jvm_props=dict(JLOCALE, **jvm_props))
 
     def run_once(self, server, workload, *args, **jvm_props):
