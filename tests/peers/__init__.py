@@ -7,7 +7,7 @@ import traceback
 
 from .ensemble import Ensemble
 from .etcd import EtcdCluster
-from .fourlw import four_letter, mode, parse_srvr, srvr, zxid
+from .fourlw import four_letter, four_letter_raw, mode, parse_srvr, srvr, zxid
 from .kazoo_util import connect, connected
 from .ports import accepts, free_port, free_ports, port_is_free
 from .procs import Proc, ProcessDied, kill_all
@@ -37,7 +37,7 @@ def run(main):
     sys.exit(rc)
 
 
-__all__ = ["Ensemble", "EtcdCluster", "four_letter", "mode", "parse_srvr", "srvr", "zxid", "connect",
+__all__ = ["Ensemble", "EtcdCluster", "four_letter", "four_letter_raw", "mode", "parse_srvr", "srvr", "zxid", "connect",
            "connected", "accepts", "free_port", "free_ports", "port_is_free", "Proc", "ProcessDied", "kill_all",
            "Proxy", "SKIP", "binary", "missing", "skip", "skip_unless", "wait_until", "WorkDir", "mark_failed",
            "ZabraEnsemble", "ZabraNode", "ZooKeeperEnsemble", "ZooKeeperServer", "run"]

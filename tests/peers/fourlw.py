@@ -9,20 +9,29 @@ def _split(hostport):
     return host, int(port)
 
 
-def four_letter(hostport, cmd="srvr", timeout=5.0):
-    """Sends a four-letter word ("srvr" or b"srvr") to host:port (or a port) and
-    returns the whole answer as text.  Raises OSError when nothing answers."""
+def four_letter_raw(hostport, cmd="srvr", timeout=5.0, half_close=False):
+    """The whole answer to a four-letter word as bytes, exactly as sent.
+    half_close: shut down our sending side after the word (as `nc -N` does),
+    so the server sees EOF.  Raises OSError when nothing answers."""
     if isinstance(cmd, str):
         cmd = cmd.encode()
     with socket.create_connection(_split(hostport), timeout=timeout) as s:
         s.sendall(cmd)
+        if half_close:
+            s.shutdown(socket.SHUT_WR)
         chunks = []
         while True:
             d = s.recv(65536)
             if not d:
                 break
             chunks.append(d)
-    return b"".join(chunks).decode("utf-8", "replace")
+    return b"".join(chunks)
+
+
+def four_letter(hostport, cmd="srvr", timeout=5.0):
+    """Sends a four-letter word ("srvr" or b"srvr") to host:port (or a port) and
+    returns the whole answer as text.  Raises OSError when nothing answers."""
+    return four_letter_raw(hostport, cmd, timeout).decode("utf-8", "replace")
 
 
 def parse_srvr(text):
