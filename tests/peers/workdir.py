@@ -6,6 +6,7 @@ SystemExit with a non-zero status through tests.peers.run(), or
 mark_failed().  Processes are killed (procs.kill_all) before removal.
 """
 import atexit
+import hashlib
 import os
 import shutil
 import subprocess
@@ -83,3 +84,12 @@ def _excepthook(typ, value, tb):
 
 sys.excepthook = _excepthook
 atexit.register(cleanup)
+
+
+def sha256_file(path):
+    """The sha256 of a file's bytes, in hex."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()

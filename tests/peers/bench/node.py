@@ -51,6 +51,7 @@ import time
 from .. import WorkDir, ZabraNode, ZooKeeperServer, four_letter, run, skip_unless, wait_until, zxid
 from ..procs import Proc
 from ..skip import REPO, binary
+from ..workdir import sha256_file
 from .node_report import other, summary
 from .timing import capture, mount_of, package_version, say, which_java
 
@@ -286,7 +287,7 @@ def main():
     print("java:       %s" % java_version)
     print("zabra-node: %s (%s, sha256 %s)" % (node_src, time.strftime("%Y-%m-%d %H:%M:%S",
                                                                       time.localtime(os.path.getmtime(node_src))),
-                                            _sha256(node_bin)[:12]))
+                                            sha256_file(node_bin)[:12]))
     print("config:     tickTime=2000 snapCount=100000 preAllocSize=default (64 MiB) forceSync=default (yes)")
     print("workload:   %d creates of unique paths, 100 B data each (after %d unmeasured), %d sessions x %d in flight,"
           " %d client processes, client=%s; %d runs per server, fresh data dir each" % (
@@ -310,15 +311,6 @@ def main():
     print()
     summary(b.results, b.traces, NCPU, zk_version)
     return 0
-
-
-def _sha256(path):
-    import hashlib
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """For checks.rollback_vs_zk: a data dir `zabra rollback --to T` rolled back,
 compared with the one ZooKeeper's own TRUNC to T left, up to T."""
-import hashlib
 import json
 import os
 import re
 
+from ..workdir import sha256_file
 from ..workloads.zk_sync import hx, zabra
 
 
@@ -40,24 +40,16 @@ def full(r):
     return d
 
 
-def sha256(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def hash_tree(d):
     """{path relative to d: sha256} of every file under d."""
-    return {os.path.relpath(os.path.join(top, n), d): sha256(os.path.join(top, n))
+    return {os.path.relpath(os.path.join(top, n), d): sha256_file(os.path.join(top, n))
             for top, _, names in os.walk(d) for n in names}
 
 
 def files(d):
     """{name: (size, sha256)} of the files in d/version-2."""
     v2 = os.path.join(d, "version-2")
-    return {n: (os.path.getsize(os.path.join(v2, n)), sha256(os.path.join(v2, n)))
+    return {n: (os.path.getsize(os.path.join(v2, n)), sha256_file(os.path.join(v2, n)))
             for n in sorted(os.listdir(v2)) if os.path.isfile(os.path.join(v2, n))}
 
 

@@ -2,13 +2,13 @@
 packages they need, versions for the READMEs, one-shot tools, and writing a
 finished set (.gitattributes, MANIFEST) into place."""
 import argparse
-import hashlib
 import logging
 import os
 import shutil
 import subprocess
 
 from ..skip import REPO
+from ..workdir import sha256_file  # noqa: F401 (the makers use common.sha256_file)
 
 log = logging.getLogger("makers")
 
@@ -55,14 +55,6 @@ def tool(argv, timeout=300, **kwargs):
     with bytes stdout/stderr."""
     return subprocess.run([str(a) for a in argv], stdin=subprocess.DEVNULL, capture_output=True,
                           timeout=timeout, **kwargs)
-
-
-def sha256_file(path):
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_manifest(out, generator, gitattributes_note):
