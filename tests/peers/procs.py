@@ -51,13 +51,15 @@ class Proc:
     the fork and setpriv's prctl leaves that one child behind.
     """
 
-    def __init__(self, argv, name, log, env=None, cwd=None, die_with_parent=None):
+    def __init__(self, argv, name, log, env=None, cwd=None, die_with_parent=None, stdin=None):
+        """stdin: a file to read as standard input (default /dev/null)."""
         self.argv = [str(a) for a in argv]
         self.name = name
         self.log = str(log)
         self.env = env
         self.cwd = cwd
         self.die_with_parent = die_with_parent
+        self.stdin = stdin
         self.popen = None
         self.returncode = None
         self._plock = threading.RLock()
@@ -75,11 +77,11 @@ class Proc:
             pdeath = threading.current_thread() is threading.main_thread()
         if pdeath and _SETPRIV[0]:
             argv = [_SETPRIV[0], "--pdeathsig", "KILL", "--"] + argv
-        with open(self.log, "ab") as log:
+        with open(self.log, "ab") as log, open(self.stdin or os.devnull, "rb") as stdin:
             log.write(("### %s start %s: %s\n" % (_utc(), self.name, " ".join(self.argv))).encode())
             log.flush()
             with _lock:
-                self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                self.popen = subprocess.Popen(argv, stdin=stdin, stdout=log, stderr=subprocess.STDOUT,
                                               env=self.env, cwd=self.cwd, start_new_session=True)
                 self.returncode = None
                 _live.add(self)
@@ -188,6 +190,24 @@ class Proc:
 
     def __repr__(self):
         return "<Proc %s pid=%s %s>" % (self.name, self.pid, "running" if self.running else "stopped")
+
+
+def run_command(argv, name, log, timeout, **proc_args):
+    """Runs a one-shot command (a client, a tool) as a Proc and waits for it:
+    returns (exit status, what it wrote to stdout and stderr).  After
+    `timeout` seconds its group is killed and TimeoutError raised.  The
+    output is also appended to `log`; proc_args: env, cwd, stdin, ..."""
+    p = Proc(argv, name, log, **proc_args)
+    since = p.log_size()
+    p.start()
+    try:
+        rc = p.wait(timeout)
+    except TimeoutError:
+        p.kill()
+        raise TimeoutError("%s did not finish within %.0f s (killed); log %s:\n%s"
+                           % (name, timeout, log, p.log_tail(20)))
+    text = p.log_text(since)
+    return rc, text.split("\n", 1)[1] if "\n" in text else ""     # without the "### start" line
 
 
 def _utc():

@@ -14,7 +14,7 @@ import uuid
 
 from tests.peers import (EtcdCluster, Proc, ProcessDied, Proxy, WorkDir, ZabraEnsemble, ZabraNode,
                          ZooKeeperEnsemble, ZooKeeperServer, connected, free_port, free_ports, missing, port_is_free,
-                         run, wait_until)
+                         run, run_command, wait_until)
 from tests.peers.skip import REPO
 
 CHECKS = []
@@ -123,6 +123,25 @@ def t_stop(work):
     except ProcessDied as e:
         expect("status 3" in str(e) and "bye" in str(e), "ProcessDied message: %s" % e)
     return "SIGTERM-ignoring child SIGKILLed (-9); grandchild killed with its group; ProcessDied quotes the log"
+
+
+@check("run_command")
+def t_run_command(work):
+    feed = work.file("stdin.txt")
+    with open(feed, "w") as f:
+        f.write("first\nsecond\n")
+    rc, out = run_command([PY, "-c", "import sys; print(sys.stdin.read().upper(), end=''); sys.exit(4)"],
+                          "upper", work.file("upper.log"), 30, stdin=feed)
+    expect(rc == 4 and out == "FIRST\nSECOND\n", "status %s, output %r" % (rc, out))
+    marker = "peers-sleeper-" + uuid.uuid4().hex
+    try:
+        run_command([PY, "-c", "import time; print('zzz', flush=True); time.sleep(300)", marker],
+                    "sleeper", work.file("sleeper.log"), 1.0)
+        raise AssertionError("no TimeoutError")
+    except TimeoutError as e:
+        expect("sleeper" in str(e) and "zzz" in str(e), "TimeoutError message: %s" % e)
+    expect(not _marker_pids(marker), "the command that ran out of time is still there")
+    return "stdin fed, status and output returned; a command past its deadline killed (TimeoutError)"
 
 
 GUARD_SCRIPT = r"""
