@@ -15,7 +15,7 @@ from .proxy import Proxy
 from .skip import SKIP, binary, missing, skip, skip_unless
 from .wait import wait_until
 from .workdir import WorkDir, mark_failed
-from .zabra_node import ZabraEnsemble, ZabraNode
+from .zabra_node import ZabraEnsemble, ZabraNode, node_under_test, zookeeper_stands_in
 from .zookeeper import ZooKeeperEnsemble, ZooKeeperServer, tool_argv
 
 
@@ -41,4 +41,4 @@ __all__ = ["Ensemble", "EtcdCluster", "four_letter", "mode", "parse_srvr", "srvr
            "connected", "accepts", "free_port", "free_ports", "port_is_free", "Proc", "ProcessDied", "kill_all",
            "run_command",
            "Proxy", "SKIP", "binary", "missing", "skip", "skip_unless", "wait_until", "WorkDir", "mark_failed",
-           "ZabraEnsemble", "ZabraNode", "ZooKeeperEnsemble", "ZooKeeperServer", "tool_argv", "run"]
+           "ZabraEnsemble", "ZabraNode", "node_under_test", "zookeeper_stands_in", "ZooKeeperEnsemble", "ZooKeeperServer", "tool_argv", "run"]
