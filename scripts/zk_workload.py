@@ -27,119 +27,21 @@ import socket
 import subprocess
 import sys
 import time
-from collections import namedtuple
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import (BadVersionError, NoAuthError, NodeExistsError,
                               NoNodeError, NotEmptyError)
-from kazoo.protocol.serialization import (CheckVersion, Create, Delete,
-                                          MultiHeader, SetData, Transaction,
-                                          int_struct, long_struct, read_string,
-                                          stat_struct, write_buffer,
-                                          write_string)
-from kazoo.protocol.states import ZnodeStat
-from kazoo.exceptions import EXCEPTIONS
+from kazoo.protocol.serialization import CheckVersion, Create, Delete, SetData
 from kazoo.security import (ACL, Id, OPEN_ACL_UNSAFE, make_acl,
                             make_digest_acl)
 
 log = logging.getLogger("zk_workload")
 
-# ---------------------------------------------------------------------------
-# Extra protocol records that kazoo 2.8 does not offer through its API.
-# They plug into kazoo's normal request machinery (client._call) because
-# kazoo only needs .type, .serialize() and .deserialize().
-# ---------------------------------------------------------------------------
-
-
-def _ser_create(path, data, acl, flags):
-    b = bytearray()
-    b.extend(write_string(path))
-    b.extend(write_buffer(data))
-    b.extend(int_struct.pack(len(acl)))
-    for a in acl:
-        b.extend(int_struct.pack(a.perms) + write_string(a.id.scheme) +
-                 write_string(a.id.id))
-    b.extend(int_struct.pack(flags))
-    return b
-
-
-def _read_path_stat(buf, offset):
-    path, offset = read_string(buf, offset)
-    stat = ZnodeStat._make(stat_struct.unpack_from(buf, offset))
-    return (path, stat), offset + stat_struct.size
-
-
-class CreateContainer(namedtuple('CreateContainer', 'path data acl flags')):
-    """OpCode.createContainer (19), CreateRequest body, flags = CONTAINER (4)."""
-    type = 19
-
-    def serialize(self):
-        return _ser_create(self.path, self.data, self.acl, self.flags)
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        return _read_path_stat(buf, offset)[0]
-
-
-class CreateTTL(namedtuple('CreateTTL', 'path data acl flags ttl')):
-    """OpCode.createTTL (21), CreateTTLRequest body.
-    flags = PERSISTENT_WITH_TTL (5) or PERSISTENT_SEQUENTIAL_WITH_TTL (6)."""
-    type = 21
-
-    def serialize(self):
-        b = _ser_create(self.path, self.data, self.acl, self.flags)
-        b.extend(long_struct.pack(self.ttl))
-        return b
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        return _read_path_stat(buf, offset)[0]
-
-
-class TopCheck(namedtuple('TopCheck', 'path version')):
-    """A stand-alone (non-multi) check request, OpCode.check (13).
-    The 3.8.0 server answers it with a SetDataResponse (a Stat)."""
-    type = 13
-
-    def serialize(self):
-        return CheckVersion(self.path, self.version).serialize()
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        return ZnodeStat._make(stat_struct.unpack_from(buf, offset))
-
-
-class Multi(namedtuple('Multi', 'operations')):
-    """OpCode.multi (14) that, unlike kazoo's Transaction, also understands
-    Create2Response results (create2/createTTL/createContainer sub-ops)."""
-    type = 14
-
-    def serialize(self):
-        return Transaction(self.operations).serialize()
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        results = []
-        header, offset = MultiHeader.deserialize(buf, offset)
-        while not header.done:
-            if header.type == 1:
-                r, offset = read_string(buf, offset)
-            elif header.type in (15, 19, 21):
-                r, offset = _read_path_stat(buf, offset)
-            elif header.type in (2, 13):
-                r = True
-            elif header.type == 5:
-                r = ZnodeStat._make(stat_struct.unpack_from(buf, offset))
-                offset += stat_struct.size
-            elif header.type == -1:
-                err = int_struct.unpack_from(buf, offset)[0]
-                offset += int_struct.size
-                r = EXCEPTIONS[err]()
-            else:
-                raise ValueError("unexpected multi result type %d" % header.type)
-            results.append(r)
-            header, offset = MultiHeader.deserialize(buf, offset)
-        return results
+# Protocol records kazoo 2.8 does not offer through its API (createContainer,
+# createTTL, a top-level check, a multi that parses create2 results): shared
+# with the peer checks in tests/peers/workloads/zk_records.py.
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from tests.peers.workloads.zk_records import CreateContainer, CreateTTL, Multi, TopCheck  # noqa: E402
 
 
 def call(zk, request):

@@ -462,20 +462,24 @@ def do_check(args):
     return 1 if failures else 0
 
 
+OPTIONS = (("--round", 1, "load: the round (names its paths)"),
+           ("--clients", 4, "load: kazoo clients"),
+           ("--window", 16, "load: writes in flight per client"),
+           ("--session-timeout", 10.0, "load: the clients' session timeout (s)"),
+           ("--max-seconds", 30.0, "load: stop after this long even if the server lives"),
+           ("--drain-seconds", 2.0, "load: how long to wait for answers in flight"),
+           ("--seed", None, "load: the random seed"),
+           ("--eph-round", None, "check: the round whose ephemerals must exist"))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("mode", choices=("load", "check"))
     ap.add_argument("hostport", help="HOST:PORT")
     ap.add_argument("journal")
-    ap.add_argument("--round", type=int, default=1)
-    ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--window", type=int, default=16)
-    ap.add_argument("--session-timeout", type=float, default=10.0)
-    ap.add_argument("--max-seconds", type=float, default=30.0)
-    ap.add_argument("--drain-seconds", type=float, default=2.0)
-    ap.add_argument("--seed", type=int)
-    ap.add_argument("--eph-round", type=int)
-    ap.add_argument("--ephemerals-gone", action="store_true")
+    for option, default, what in OPTIONS:
+        ap.add_argument(option, type=type(default) if default is not None else int, default=default, help=what)
+    ap.add_argument("--ephemerals-gone", action="store_true", help="check: every ephemeral must be gone")
     args = ap.parse_args()
     return do_load(args) if args.mode == "load" else do_check(args)
 

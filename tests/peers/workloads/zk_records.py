@@ -144,12 +144,18 @@ class Multi(namedtuple("Multi", "operations")):
         return results
 
 
-class GetEphemerals(namedtuple("GetEphemerals", "prefix")):
-    """OpCode.getEphemerals (103): the paths of the session's ephemerals."""
-    type = 103
+class _OnePathRequest:
+    """A request whose body is one path."""
+    __slots__ = ()
 
     def serialize(self):
-        return write_string(self.prefix)
+        return write_string(self[0])
+
+
+class GetEphemerals(_OnePathRequest, namedtuple("GetEphemerals", "prefix")):
+    """OpCode.getEphemerals (103): the paths of the session's ephemerals
+    under prefix."""
+    type = 103
 
     @classmethod
     def deserialize(cls, buf, offset):
@@ -162,12 +168,9 @@ class GetEphemerals(namedtuple("GetEphemerals", "prefix")):
         return out
 
 
-class GetAllChildrenNumber(namedtuple("GetAllChildrenNumber", "path")):
-    """OpCode.getAllChildrenNumber (104)."""
+class GetAllChildrenNumber(_OnePathRequest, namedtuple("GetAllChildrenNumber", "path")):
+    """OpCode.getAllChildrenNumber (104): how many nodes are below path."""
     type = 104
-
-    def serialize(self):
-        return write_string(self.path)
 
     @classmethod
     def deserialize(cls, buf, offset):
