@@ -320,7 +320,7 @@ def last_json(text):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-k", dest="keep", action="store_true", help="keep the work dir even on success")
     ap.add_argument("rounds", nargs="?", type=int, default=20, help="kill -9 rounds (default 20)")
     args = ap.parse_args()

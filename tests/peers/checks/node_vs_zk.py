@@ -15,7 +15,8 @@ identical.
     python3 -m tests.peers.checks.node_vs_zk [--zk-only] [-k]
 
 ZABRA_NODE=zk runs a second real ZooKeeper in zabra-node's place (the
-check must then pass).  Exit 0 identical (or --zk-only ran to its end),
+check must then pass).  The old script's ZABRA_NODE_CMD (a path, or "zk")
+and NODE_VS_ZK_KEEP (as -k) are still read.  Exit 0 identical (or --zk-only ran to its end),
 1 differences or a failure, 2 usage, 77 a peer missing.
 """
 import argparse
@@ -193,10 +194,13 @@ def show_diff(what, a, b):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--zk-only", action="store_true", help="run only the real ZooKeeper (checks this check)")
     ap.add_argument("-k", dest="keep", action="store_true", help="keep the work dir even on success")
     args = ap.parse_args()
+    if os.environ.get("ZABRA_NODE_CMD"):
+        os.environ["ZABRA_NODE"] = os.environ["ZABRA_NODE_CMD"]
+    args.keep = args.keep or bool(os.environ.get("NODE_VS_ZK_KEEP"))
     needs = ["zookeeper", "kazoo"]
     if not args.zk_only and not zookeeper_stands_in():
         needs.append("zabra-node")

@@ -131,7 +131,7 @@ def run_tools(version2, work, failures):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-k", dest="keep", action="store_true", help="keep the work dir even on success")
     args = ap.parse_args()
     skip_unless("zookeeper", "kazoo", "zabra", *(() if zookeeper_stands_in() else ("zabra-node",)))
