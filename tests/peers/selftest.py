@@ -246,12 +246,23 @@ def t_node(work):
         expect(c.get("/selftest")[0] == b"hello", "get after create")
     rc = node.stop()
     expect(rc == 0, "zabra-node exited with %s after SIGTERM (0 expected)" % rc)
+    # ready_log_line: only what this run logged counts (the log is appended to across restarts)
+    node.ready_log_line = "serving on"
+    node.start()
+    node.stop()
+    node.ready_log_line, node.start_timeout = "a line zabra-node never writes", 2.0
+    try:
+        node.start()
+        raise AssertionError("start() did not wait for the ready_log_line")
+    except TimeoutError:
+        node.stop()
     try:
         ZabraEnsemble(3, workdir=work)
         raise AssertionError("ZabraEnsemble(3) did not refuse")
     except NotImplementedError as e:
         why = str(e)
-    return "%s: Mode standalone, create/get, clean stop (0); ZabraEnsemble(3): %s" % (node.binary, why)
+    return "%s: Mode standalone, create/get, clean stop (0), ready_log_line; ZabraEnsemble(3): %s" % (
+        node.binary, why)
 
 
 # ---------------------------------------------------------------------------
