@@ -10,13 +10,13 @@ from .etcd import EtcdCluster
 from .fourlw import four_letter, four_letter_raw, mode, parse_srvr, srvr, zxid
 from .kazoo_util import connect, connected
 from .ports import accepts, free_port, free_ports, port_is_free
-from .procs import Proc, ProcessDied, kill_all
+from .procs import Proc, ProcessDied, kill_all, run_command
 from .proxy import Proxy
 from .skip import SKIP, binary, missing, skip, skip_unless
 from .wait import wait_until
 from .workdir import WorkDir, mark_failed
-from .zabra_node import ZabraEnsemble, ZabraNode
-from .zookeeper import ZooKeeperEnsemble, ZooKeeperServer
+from .zabra_node import ZabraEnsemble, ZabraNode, node_under_test, zookeeper_stands_in
+from .zookeeper import ZooKeeperEnsemble, ZooKeeperServer, tool_argv
 
 
 def run(main):
@@ -39,5 +39,6 @@ def run(main):
 
 __all__ = ["Ensemble", "EtcdCluster", "four_letter", "four_letter_raw", "mode", "parse_srvr", "srvr", "zxid", "connect",
            "connected", "accepts", "free_port", "free_ports", "port_is_free", "Proc", "ProcessDied", "kill_all",
+           "run_command",
            "Proxy", "SKIP", "binary", "missing", "skip", "skip_unless", "wait_until", "WorkDir", "mark_failed",
-           "ZabraEnsemble", "ZabraNode", "ZooKeeperEnsemble", "ZooKeeperServer", "run"]
+           "ZabraEnsemble", "ZabraNode", "node_under_test", "zookeeper_stands_in", "ZooKeeperEnsemble", "ZooKeeperServer", "tool_argv", "run"]

@@ -58,7 +58,8 @@ class Proc:
     """
 
     def __init__(self, argv, name, log, env=None, cwd=None, die_with_parent=None, stdout=None,
-                 stdout_pipe=False):
+                 stdout_pipe=False, stdin=None):
+        """stdin: a file to read as standard input (default /dev/null)."""
         self.argv = [str(a) for a in argv]
         self.name = name
         self.log = str(log)
@@ -67,6 +68,7 @@ class Proc:
         self.cwd = cwd
         self.die_with_parent = die_with_parent
         self.stdout_pipe = stdout_pipe
+        self.stdin = stdin
         self.popen = None
         self.returncode = None
         self._plock = threading.RLock()
@@ -84,13 +86,13 @@ class Proc:
             pdeath = threading.current_thread() is threading.main_thread()
         if pdeath and _SETPRIV[0]:
             argv = [_SETPRIV[0], "--pdeathsig", "KILL", "--"] + argv
-        with open(self.log, "ab") as log:
+        with open(self.log, "ab") as log, open(self.stdin or os.devnull, "rb") as stdin:
             log.write(("### %s start %s: %s\n" % (_utc(), self.name, " ".join(self.argv))).encode())
             log.flush()
             out = open(self.stdout_path, "wb") if self.stdout_path is not None else None
             try:
                 with _lock:
-                    self.popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
+                    self.popen = subprocess.Popen(argv, stdin=stdin,
                                                   stdout=subprocess.PIPE if self.stdout_pipe else (out or log),
                                                   stderr=log if (out or self.stdout_pipe) else subprocess.STDOUT,
                                                   env=self.env, cwd=self.cwd, start_new_session=True)
@@ -212,6 +214,24 @@ class Proc:
 
     def __repr__(self):
         return "<Proc %s pid=%s %s>" % (self.name, self.pid, "running" if self.running else "stopped")
+
+
+def run_command(argv, name, log, timeout, **proc_args):
+    """Runs a one-shot command (a client, a tool) as a Proc and waits for it:
+    returns (exit status, what it wrote to stdout and stderr).  After
+    `timeout` seconds its group is killed and TimeoutError raised.  The
+    output is also appended to `log`; proc_args: env, cwd, stdin, ..."""
+    p = Proc(argv, name, log, **proc_args)
+    since = p.log_size()
+    p.start()
+    try:
+        rc = p.wait(timeout)
+    except TimeoutError:
+        p.kill()
+        raise TimeoutError("%s did not finish within %.0f s (killed); log %s:\n%s"
+                           % (name, timeout, log, p.log_tail(20)))
+    text = p.log_text(since)
+    return rc, text.split("\n", 1)[1] if "\n" in text else ""     # without the "### start" line
 
 
 def _utc():

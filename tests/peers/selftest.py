@@ -14,7 +14,7 @@ import uuid
 
 from tests.peers import (EtcdCluster, Proc, ProcessDied, Proxy, WorkDir, ZabraEnsemble, ZabraNode,
                          ZooKeeperEnsemble, ZooKeeperServer, connected, free_port, free_ports, missing, port_is_free,
-                         run, wait_until)
+                         run, run_command, wait_until)
 from tests.peers.skip import REPO
 
 CHECKS = []
@@ -137,6 +137,25 @@ def t_stdout_pipe(work):
     return "stdout read line by line from .stdout, stderr in the log"
 
 
+@check("run_command")
+def t_run_command(work):
+    feed = work.file("stdin.txt")
+    with open(feed, "w") as f:
+        f.write("first\nsecond\n")
+    rc, out = run_command([PY, "-c", "import sys; print(sys.stdin.read().upper(), end=''); sys.exit(4)"],
+                          "upper", work.file("upper.log"), 30, stdin=feed)
+    expect(rc == 4 and out == "FIRST\nSECOND\n", "status %s, output %r" % (rc, out))
+    marker = "peers-sleeper-" + uuid.uuid4().hex
+    try:
+        run_command([PY, "-c", "import time; print('zzz', flush=True); time.sleep(300)", marker],
+                    "sleeper", work.file("sleeper.log"), 1.0)
+        raise AssertionError("no TimeoutError")
+    except TimeoutError as e:
+        expect("sleeper" in str(e) and "zzz" in str(e), "TimeoutError message: %s" % e)
+    expect(not _marker_pids(marker), "the command that ran out of time is still there")
+    return "stdin fed, status and output returned; a command past its deadline killed (TimeoutError)"
+
+
 GUARD_SCRIPT = r"""
 import os, sys, time
 sys.path.insert(0, sys.argv[1])
@@ -239,12 +258,23 @@ def t_node(work):
         expect(c.get("/selftest")[0] == b"hello", "get after create")
     rc = node.stop()
     expect(rc == 0, "zabra-node exited with %s after SIGTERM (0 expected)" % rc)
+    # ready_log_line: only what this run logged counts (the log is appended to across restarts)
+    node.ready_log_line = "serving on"
+    node.start()
+    node.stop()
+    node.ready_log_line, node.start_timeout = "a line zabra-node never writes", 2.0
+    try:
+        node.start()
+        raise AssertionError("start() did not wait for the ready_log_line")
+    except TimeoutError:
+        node.stop()
     try:
         ZabraEnsemble(3, workdir=work)
         raise AssertionError("ZabraEnsemble(3) did not refuse")
     except NotImplementedError as e:
         why = str(e)
-    return "%s: Mode standalone, create/get, clean stop (0); ZabraEnsemble(3): %s" % (node.binary, why)
+    return "%s: Mode standalone, create/get, clean stop (0), ready_log_line; ZabraEnsemble(3): %s" % (
+        node.binary, why)
 
 
 # ---------------------------------------------------------------------------

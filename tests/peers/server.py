@@ -14,12 +14,17 @@ class Server:
 
     def __init__(self, name=None, workdir=None, client_port=None, data_dir=None, data_log_dir=None,
                  tick_time=1000, snap_count=None, prealloc_kb=None, four_letter="*", extra=None,
-                 log_file=None, myid=None, wrapper=None, start_timeout=90.0, stop_timeout=15.0):
+                 log_file=None, myid=None, wrapper=None, start_timeout=90.0, stop_timeout=15.0,
+                 ready_log_line=None):
         """extra: more zoo.cfg keys (insertion order kept; a None value removes
         a key).  data_dir: reuse an existing data dir (default <dir>/data).
         myid: written to dataDir/myid at each start (ensemble members).
         wrapper: an argv prefix (e.g. ["strace", "-f", "-o", path]); the PID
-        stopped is then the wrapper's."""
+        stopped is then the wrapper's.
+        ready_log_line: wait_ready first waits for this text in what the run
+        logged (ZooKeeper accepts connections before its database is loaded,
+        and a four-letter word then makes it log a NullPointerException:
+        "Snapshot loaded in" avoids that in a check that reads its log)."""
         self.name = name or self.KIND
         self.workdir = workdir if workdir is not None else WorkDir(self.name)
         self.dir = os.path.join(str(self.workdir), self.name)
@@ -37,6 +42,8 @@ class Server:
         self.cfg_path = os.path.join(self.dir, "zoo.cfg")
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
+        self.ready_log_line = ready_log_line
+        self._log_mark = 0
         self.proc = Proc([], self.name, log_file or os.path.join(self.dir, "server.log"))
         self._written = None
 
@@ -85,6 +92,7 @@ class Server:
         """Writes zoo.cfg and starts the server; with wait, returns once it serves."""
         self.write_config()
         self.proc.argv = [str(a) for a in self.wrapper + self.argv()]
+        self._log_mark = self.proc.log_size()
         self.proc.start()
         if wait:
             self.wait_ready(timeout)
@@ -99,6 +107,8 @@ class Server:
         accepts); fails at once if the process dies.  Returns the mode."""
         def ready():
             self.proc.check_alive()
+            if self.ready_log_line and self.ready_log_line not in self.proc.log_text(self._log_mark):
+                return None
             if self._srvr_allowed():
                 return fourlw.mode(self.hostport)
             return accepts(self.port) and "up"

@@ -9,6 +9,7 @@ SKIP = 77
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 ZK_JAR = "/usr/share/java/zookeeper.jar"
 SLF4J_SIMPLE = "/usr/share/java/slf4j-simple.jar"
+SLF4J_NOP = "/usr/share/java/slf4j-nop.jar"
 
 # our binaries: environment variable, else <repo>/$BUILD_DIR (default build)
 _BINARIES = {"zabra": ("ZABRA", "tools/zabra"), "zabra-node": ("ZABRA_NODE", "node/zabra-node")}

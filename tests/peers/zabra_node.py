@@ -4,10 +4,31 @@ clientPortAddress, tickTime, min/maxSessionTimeout, snapCount, preAllocSize,
 snapSizeLimitInKb, autopurge.snapRetainCount, maxClientCnxns,
 4lw.commands.whitelist, zookeeper.extendedTypesEnabled,
 znode.container.checkIntervalMs); other keys are kept and shown by `conf`."""
+import os
+
 from .ensemble import Ensemble
 from .server import Server
 from .skip import binary
 from .workdir import WorkDir
+from .zookeeper import ZooKeeperServer
+
+STAND_IN = "zk"     # $ZABRA_NODE=zk: a real ZooKeeper in zabra-node's place
+
+
+def zookeeper_stands_in():
+    """True when $ZABRA_NODE is "zk": a check of zabra-node then runs a real
+    ZooKeeper in its place, which checks the check (it must pass, or fail
+    only where the check says ZooKeeper differs)."""
+    return os.environ.get("ZABRA_NODE") == STAND_IN
+
+
+def node_under_test(**server_opts):
+    """A ZabraNode, or a ZooKeeperServer (waiting for "Snapshot loaded in"
+    before it counts as ready) when zookeeper_stands_in()."""
+    if zookeeper_stands_in():
+        server_opts.setdefault("ready_log_line", "Snapshot loaded in")
+        return ZooKeeperServer(**server_opts)
+    return ZabraNode(**server_opts)
 
 
 class ZabraNode(Server):

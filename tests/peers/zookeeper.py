@@ -10,7 +10,7 @@ from .ensemble import Ensemble
 from .ports import HOST, free_port
 from .proxy import Proxy
 from .server import Server
-from .skip import SLF4J_SIMPLE, ZK_JAR
+from .skip import SLF4J_NOP, SLF4J_SIMPLE, ZK_JAR
 from .workdir import WorkDir
 
 STANDALONE_MAIN = "org.apache.zookeeper.server.ZooKeeperServerMain"
@@ -29,6 +29,20 @@ def classpath():
     if os.access(SLF4J_SIMPLE, os.R_OK):
         cp.append(SLF4J_SIMPLE)
     return ":".join(cp)
+
+
+def tool_argv(main_class, *args, heap="256m", jvm_opts=()):
+    """The java command line of one of ZooKeeper's own programs on Debian's
+    jar: the CLI (org.apache.zookeeper.ZooKeeperMain), TxnLogToolkit,
+    SnapshotFormatter, ...  UTC, en-US, UTF-8; slf4j-nop as the logger when
+    it is installed (without a binding SLF4J only prints warnings).  Run it
+    with procs.run_command."""
+    if not os.access(ZK_JAR, os.R_OK):
+        raise FileNotFoundError("%s missing (apt-get install zookeeper)" % ZK_JAR)
+    cp = ZK_JAR + (":" + SLF4J_NOP if os.access(SLF4J_NOP, os.R_OK) else "")
+    return ([os.environ.get("JAVA", "java"), "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:-UsePerfData",
+             "-Duser.timezone=UTC", "-Duser.language=en", "-Duser.country=US", "-Dfile.encoding=UTF-8"]
+            + list(jvm_opts) + ["-cp", cp, main_class] + [str(a) for a in args])
 
 
 class ZooKeeperServer(Server):

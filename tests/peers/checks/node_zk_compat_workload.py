@@ -1,21 +1,15 @@
-#!/usr/bin/python3
-# -*- coding: utf-8 -*-
-"""Helper of scripts/node-zk-compat (Debian's /usr/bin/python3, python3-kazoo 2.8).
+"""The client side of node_zk_compat (Debian's /usr/bin/python3, python3-kazoo 2.8).
 
-    node_zk_compat.py workload HOST:PORT STATE.json
+    python3 -m tests.peers.checks.node_zk_compat_workload HOST:PORT STATE.json
         Runs the workload on a server, writes STATE.json (the holder session's
-        id and its ephemerals), prints "READY" and then keeps the ephemeral
-        owner's session open until stdin is closed or the process is killed;
-        it leaves with os._exit, so that session is never closed.
-    node_zk_compat.py dump HOST:PORT OUT.json
-        The whole tree as a digest-authenticated client (user:pass) sees it:
-        for every path data, stat, ACLs, children.
-    node_zk_compat.py holder-ephemerals STATE.json
-        Prints "0x<session> <path>" for each of the holder's ephemerals.
-    node_zk_compat.py compare NODE.json ZK.json STATE.json
-        Prints a unified diff of the two dumps (one line per path and field)
-        and checks that the holder's ephemerals exist in both with the holder
-        session as owner.  Exit 0 equal, 1 different.
+        id and its ephemerals), prints "READY" and then keeps the holder's
+        session open until the process is killed, so that session is never
+        closed.
+dump_tree(server, out) writes the whole tree as a digest-authenticated client
+(user:pass) sees it: for every path data, stat, ACLs, children.
+compare(node_tree, zk_tree, state) prints a unified diff of two dumps (one
+line per path and field) and checks that the holder's ephemerals exist in
+both with the holder session as owner.
 
 The workload covers: persistent creates (create and create2), a node with
 null data, sequential (persistent and ephemeral), ephemerals of a session
@@ -27,41 +21,23 @@ back), failed single writes (NodeExists, BadVersion, NoNode), and enough bulk
 creates and sets to span several snapshots and logs with a small snapCount.
 """
 
+import difflib
 import json
 import os
 import sys
-import threading
 import time
-from kazoo.client import KazooClient
-from kazoo.exceptions import (BadVersionError, NodeExistsError, NoNodeError,
-                              RolledBackError)
+
+from kazoo.exceptions import BadVersionError, NodeExistsError, NoNodeError, RolledBackError
 from kazoo.security import ACL, Id, OPEN_ACL_UNSAFE, Permissions, make_digest_acl
 
-from zk_records import CreateContainer, CreateTTL, RawCreate2
+from tests.peers.kazoo_util import connect, connected
+from tests.peers.workloads.zk_records import CreateContainer, CreateTTL, RawCreate2, call
 
 AUTH = [("digest", "user:pass")]
 DIGEST_ALL = make_digest_acl("user", "pass", all=True)
 WORLD_READ = ACL(Permissions.READ, Id("world", "anyone"))
 IP_ALL = ACL(Permissions.ALL, Id("ip", "127.0.0.1"))
 HOLDER_TIMEOUT = 30.0       # the ephemeral owner's session timeout (s)
-OP_TIMEOUT = 15.0
-
-
-# ---------------------------------------------------------------------------
-# records kazoo 2.8 does not offer: create with any flags / null data,
-# createContainer (19), createTTL (21)
-# ---------------------------------------------------------------------------
-
-def call(zk, request):
-    ar = zk.handler.async_result()
-    zk._call(request, ar)
-    return ar.get(timeout=OP_TIMEOUT)
-
-
-def connect(hp, timeout=10.0, auth=True):
-    zk = KazooClient(hosts=hp, timeout=timeout, auth_data=AUTH if auth else None)
-    zk.start(timeout=20)
-    return zk
 
 
 def expect_error(exc, fn):
@@ -77,8 +53,8 @@ def expect_error(exc, fn):
 # ---------------------------------------------------------------------------
 
 def do_workload(hp, state_path):
-    a = connect(hp)
-    holder = connect(hp, timeout=HOLDER_TIMEOUT, auth=False)
+    a = connect(hp, auth_data=AUTH)
+    holder = connect(hp, session_timeout=HOLDER_TIMEOUT)
     hsid = holder.client_id[0]
 
     # persistent, create2, null data, nested
@@ -105,7 +81,7 @@ def do_workload(hp, state_path):
             holder.create("/ctr/eph", b"in a container", ephemeral=True),
             holder.create("/c/eseq-", b"es", ephemeral=True, sequence=True),
             holder.create("/c/eseq-", b"es", ephemeral=True, sequence=True)]
-    t = connect(hp, auth=False)
+    t = connect(hp)
     t.create("/c/gone-eph", b"closed with its session", ephemeral=True)
     t.create("/c/a/gone-eph", b"", ephemeral=True)
     t.stop()
@@ -165,9 +141,7 @@ def do_workload(hp, state_path):
     with open(state_path, "w", encoding="utf-8") as f:
         json.dump({"holder_session": hsid, "holder_ephemerals": hold}, f, indent=1)
     print("READY session=0x%x ephemerals=%d" % (hsid, len(hold)), flush=True)
-    # keep the holder session open until told (stdin closed) or killed
-    threading.Thread(target=lambda: (sys.stdin.read(), os._exit(0)), daemon=True).start()
-    while True:
+    while True:             # the holder session stays open until the process is killed
         time.sleep(3600)
 
 
@@ -179,8 +153,8 @@ STAT_FIELDS = ("czxid", "mzxid", "ctime", "mtime", "version", "cversion", "avers
                "ephemeralOwner", "dataLength", "numChildren", "pzxid")
 
 
-def do_dump(hp, out):
-    zk = connect(hp)
+def dump_tree(server, out):
+    """Writes the tree to `out` (JSON); returns the number of nodes."""
     tree = {}
 
     def walk(path):
@@ -196,13 +170,11 @@ def do_dump(hp, out):
         }
         for k in kids:
             walk(path.rstrip("/") + "/" + k)
-    walk("/")
-    zk.stop()
-    zk.close()
+    with connected(server, auth_data=AUTH) as zk:
+        walk("/")
     with open(out, "w", encoding="utf-8") as f:
         json.dump(tree, f, indent=1, sort_keys=True)
-    print("dumped %d nodes" % len(tree))
-    return 0
+    return len(tree)
 
 
 def lines_of(tree):
@@ -222,22 +194,20 @@ def lines_of(tree):
     return out
 
 
-def do_compare(node_path, zk_path, state_path):
-    import difflib
-    with open(node_path, encoding="utf-8") as f:
-        node = json.load(f)
-    with open(zk_path, encoding="utf-8") as f:
-        zk = json.load(f)
-    with open(state_path, encoding="utf-8") as f:
-        state = json.load(f)
-    rc = 0
+def load_json(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def compare(node, zk, state):
+    """Prints the differences of two trees; returns the list of problems."""
+    problems = []
     a, b = lines_of(node), lines_of(zk)
     diff = list(difflib.unified_diff(a, b, "zabra-node (before SIGTERM)", "ZooKeeper 3.8 (on a copy)", n=0, lineterm=""))
     if diff:
-        rc = 1
         print("\n".join(diff))
         changed = {l[1:].split(" ", 1)[0] for l in diff if l[:1] in "+-" and not l.startswith(("+++", "---"))}
-        print("-- %d differing lines on %d paths" % (sum(1 for l in diff if l[:1] in "+-") - 2, len(changed)))
+        problems.append("%d differing lines on %d paths" % (sum(1 for l in diff if l[:1] in "+-") - 2, len(changed)))
     else:
         print("identical: %d nodes, %d lines (data, stat, ACLs, children)" % (len(node), len(a)))
     sid = state["holder_session"]
@@ -245,34 +215,27 @@ def do_compare(node_path, zk_path, state_path):
         for p in state["holder_ephemerals"]:
             n = tree.get(p)
             if n is None:
-                print("%s: the live session's ephemeral %s is missing" % (name, p))
-                rc = 1
+                problems.append("%s: the live session's ephemeral %s is missing" % (name, p))
             elif n["stat"]["ephemeralOwner"] != sid:
-                print("%s: %s is owned by 0x%x, not by the live session 0x%x"
-                      % (name, p, n["stat"]["ephemeralOwner"] & 0xFFFFFFFFFFFFFFFF, sid))
-                rc = 1
-    if rc == 0:
+                problems.append("%s: %s is owned by 0x%x, not by the live session 0x%x"
+                                % (name, p, n["stat"]["ephemeralOwner"] & 0xFFFFFFFFFFFFFFFF, sid))
+    if not problems:
         print("the live session 0x%x owns its %d ephemerals on both servers" % (sid, len(state["holder_ephemerals"])))
-    return rc
+    return problems
+
+
+def holder_ephemerals(state):
+    """"0x<session> <path>" lines of the holder's ephemerals, sorted."""
+    return ["0x%x %s" % (state["holder_session"], p) for p in sorted(state["holder_ephemerals"])]
 
 
 def main():
     import logging
     logging.basicConfig(level=logging.CRITICAL)
-    if len(sys.argv) == 4 and sys.argv[1] == "workload":
-        return do_workload(sys.argv[2], sys.argv[3])
-    if len(sys.argv) == 4 and sys.argv[1] == "dump":
-        return do_dump(sys.argv[2], sys.argv[3])
-    if len(sys.argv) == 3 and sys.argv[1] == "holder-ephemerals":
-        with open(sys.argv[2], encoding="utf-8") as f:
-            st = json.load(f)
-        for p in sorted(st["holder_ephemerals"]):
-            print("0x%x %s" % (st["holder_session"], p))
-        return 0
-    if len(sys.argv) == 5 and sys.argv[1] == "compare":
-        return do_compare(sys.argv[2], sys.argv[3], sys.argv[4])
-    print(__doc__, file=sys.stderr)
-    return 2
+    if len(sys.argv) != 3:
+        print(__doc__, file=sys.stderr)
+        return 2
+    return do_workload(sys.argv[1], sys.argv[2])
 
 
 if __name__ == "__main__":

@@ -1,26 +1,12 @@
-#!/usr/bin/python3
-# -*- coding: utf-8 -*-
-"""Deterministic conformance workload for a ZooKeeper-compatible server.
+"""The deterministic conformance workload of node_vs_zk: one standalone
+server (a real Apache ZooKeeper 3.8 or zabra-node) driven by kazoo
+(python3-kazoo 2.8, Debian's /usr/bin/python3) and a small raw-protocol
+client, one JSON object per line per step.
 
-    /usr/bin/python3 scripts/node_workload.py HOST:PORT
+    /usr/bin/python3 -m tests.peers.checks.node_workload HOST:PORT [--out FILE]
 
-Drives one standalone server (a real Apache ZooKeeper 3.8 or zabra-node) with
-kazoo (python3-kazoo 2.8, Debian's /usr/bin/python3) and a small raw-protocol
-client, and prints one JSON object per line per step.  The output of two
-servers that both start from an empty data dir can be diffed: everything that
-legitimately differs between servers is normalized away:
-
-  * session ids          -> "session#1", "session#2", ... in order of first
-                            appearance (also in ephemeralOwner; 0 stays 0;
-                            container / TTL owners stay as hex)
-  * ctime / mtime        -> 0, "now" (a plausible epoch-ms value) or
-                            "bad:<value>"; plus "mtime_rel": "=" / "!=" when
-                            mzxid == czxid, ">=" / "<" otherwise
-  * children lists       -> sorted (the server's order is unspecified)
-  * watch events         -> sorted within one trigger
-  * timings              -> classified (e.g. expiry "in-time" / "late")
-  * session passwords    -> only their length
-
+The outputs of two servers that both start from an empty data dir can be
+diffed: what legitimately differs is normalized away (node_workload_base).
 Everything else is printed as is and must match exactly: czxid, mzxid, pzxid,
 version, cversion, aversion, dataLength, numChildren, data, ACLs, error class
 names, and "zxid" -- the zxid of the reply header of the step's request as the
@@ -29,543 +15,39 @@ zxid (writes, failed writes, session create/close) or not.
 
 The server is expected to run with tickTime=1000 (session timeouts are then
 negotiated into [2000, 20000] ms), extended types enabled (TTL nodes) and a
-container/TTL check interval of about one second; see scripts/node-vs-zk.
+container/TTL check interval of about one second (see node_vs_zk).
 
 Exit status: 0 when the workload ran to the end (whatever the results),
 3 when it gave up because the server stopped answering, 2 on usage errors.
 """
-
-import json
+import argparse
 import logging
 import socket
-import struct
 import sys
-import threading
 import time
-from collections import namedtuple
 
-from kazoo.client import KazooClient
-from kazoo.exceptions import EXCEPTIONS
 from kazoo.protocol import serialization as ser
-from kazoo.protocol.serialization import (Auth, CheckVersion, Close, Connect,
-                                          Create, Delete, MultiHeader,
-                                          ReplyHeader, SetData, Transaction,
-                                          int_struct, read_string, stat_struct,
-                                          write_string)
-from kazoo.protocol.states import ZnodeStat
+from kazoo.protocol.serialization import CheckVersion, Create, Delete, SetData
 from kazoo.security import ACL, Id, OPEN_ACL_UNSAFE, make_acl, make_digest_acl
 
-from zk_records import CreateContainer, CreateTTL, RawCreate, RawCreate2, four_letter, read_path_stat
-
-OP_TIMEOUT = 10.0           # seconds to wait for any single reply
-T_START_MS = int(time.time() * 1000)
-
-# ---------------------------------------------------------------------------
-# output and normalization
-# ---------------------------------------------------------------------------
-
-_sessions = {}              # raw session id -> "session#N"
-_consecutive_failures = 0
-FATAL = ("KazooTimeoutError", "ConnectionLoss", "ConnectionClosedError",
-         "SessionExpiredError", "ConnectionRefusedError", "ConnectionResetError",
-         "BrokenPipeError", "EOFError", "socket.timeout", "TimeoutError")
-
-
-class Abort(Exception):
-    pass
-
-
-def session_label(sid):
-    if sid is None:
-        return None
-    if sid == 0:
-        return 0
-    if sid not in _sessions:
-        _sessions[sid] = "session#%d" % (len(_sessions) + 1)
-    return _sessions[sid]
-
-
-def owner(v):
-    """ephemeralOwner: 0, a session label, or hex for container/TTL markers."""
-    if v == 0:
-        return 0
-    if v in _sessions:
-        return _sessions[v]
-    u = v & 0xFFFFFFFFFFFFFFFF
-    if u == 0x8000000000000000 or (u >> 56) == 0xFF:
-        return "0x%016x" % u
-    return session_label(v)
-
-
-def tclass(t):
-    if t == 0:
-        return 0
-    now = int(time.time() * 1000)
-    if T_START_MS - 600000 <= t <= now + 600000:
-        return "now"
-    return "bad:%d" % t
-
-
-def nstat(st):
-    if st is None:
-        return None
-    d = {
-        "czxid": st.czxid, "mzxid": st.mzxid, "pzxid": st.pzxid,
-        "version": st.version, "cversion": st.cversion, "aversion": st.aversion,
-        "ephemeralOwner": owner(st.ephemeralOwner),
-        "dataLength": st.dataLength, "numChildren": st.numChildren,
-        "ctime": tclass(st.ctime), "mtime": tclass(st.mtime),
-    }
-    if st.mzxid == st.czxid:
-        d["mtime_rel"] = "=" if st.mtime == st.ctime else "!="
-    else:
-        d["mtime_rel"] = ">=" if st.mtime >= st.ctime else "<"
-    return d
-
-
-def ndata(b):
-    if b is None:
-        return None
-    b = bytes(b)
-    try:
-        s = b.decode("utf-8")
-        if s.isprintable():
-            return s
-    except UnicodeDecodeError:
-        pass
-    return "hex:" + b.hex()
-
-
-def nacl(acls):
-    if acls is None:
-        return None
-    return ["%s:%s:%d" % (a.id.scheme, a.id.id, a.perms) for a in acls]
-
-
-def err_name(e):
-    if isinstance(e, socket.timeout):
-        return "socket.timeout"
-    return type(e).__name__
-
-
-def emit(step, **kw):
-    """One output line: the step name first (readable diffs), then the
-    result keys, everything else sorted."""
-    rest = json.dumps(kw, sort_keys=True, ensure_ascii=False)
-    head = json.dumps({"step": step}, ensure_ascii=False)
-    line = head[:-1] + (", " + rest[1:] if kw else "}")
-    print(line, flush=True)
-
-
-def note_failure(name):
-    global _consecutive_failures
-    if name in FATAL:
-        _consecutive_failures += 1
-        if _consecutive_failures >= 5:
-            emit("abort", reason="server stopped answering (%s)" % name)
-            raise Abort()
-    else:
-        _consecutive_failures = 0
-
-
-def wait(ar):
-    return ar.get(timeout=OP_TIMEOUT)
-
-
-def run(step, client, fn, fmt=lambda r: r, extra=None):
-    """Run fn() (which returns a value or raises), print the normalized result
-    or the exception class name, plus the client's last reply zxid."""
-    out = {}
-    try:
-        r = fn()
-        out["ok"] = fmt(r)
-        note_failure(None)
-    except Abort:
-        raise
-    except Exception as e:          # noqa: BLE001 -- every failure is a result
-        r = None
-        out["error"] = err_name(e)
-        note_failure(out["error"])
-    if client is not None:
-        out["zxid"] = client.last_zxid
-    if extra:
-        out.update(extra)
-    emit(step, **out)
-    return r
-
-
-# kazoo does not keep the negotiated session timeout: record connect replies.
-_connect_replies = []
-_orig_connect_deserialize = Connect.deserialize.__func__
-
-
-def _recording_deserialize(cls, buf, offset):
-    res = _orig_connect_deserialize(cls, buf, offset)
-    _connect_replies.append(res[0])
-    return res
-
-
-Connect.deserialize = classmethod(_recording_deserialize)
-
-# ---------------------------------------------------------------------------
-# protocol records kazoo 2.8 does not offer (plug into client._call)
-# ---------------------------------------------------------------------------
-
-
-class TopCheck(namedtuple("TopCheck", "path version")):
-    """A stand-alone check request (OpCode.check, 13).  Only the failing case
-    is used: ZooKeeper 3.8.0 never answers a *successful* top-level check (its
-    FinalRequestProcessor hits a NullPointerException serializing the reply)."""
-    type = 13
-
-    def serialize(self):
-        return CheckVersion(self.path, self.version).serialize()
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        if len(buf) - offset >= stat_struct.size:
-            return ZnodeStat._make(stat_struct.unpack_from(buf, offset))
-        return "empty-body"
-
-
-class Multi(namedtuple("Multi", "operations")):
-    """OpCode.multi (14) that also parses create2/container/TTL results."""
-    type = 14
-
-    def serialize(self):
-        return Transaction(self.operations).serialize()
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        results = []
-        header, offset = MultiHeader.deserialize(buf, offset)
-        while not header.done:
-            if header.type == 1:
-                r, offset = read_string(buf, offset)
-            elif header.type in (15, 19, 21):
-                r, offset = read_path_stat(buf, offset)
-            elif header.type in (2, 13):
-                r = True
-            elif header.type == 5:
-                r = ZnodeStat._make(stat_struct.unpack_from(buf, offset))
-                offset += stat_struct.size
-            elif header.type == -1:
-                err = int_struct.unpack_from(buf, offset)[0]
-                offset += int_struct.size
-                r = exc_for(err)
-            else:
-                r = "unexpected-result-type:%d" % header.type
-                results.append(r)
-                break
-            results.append(r)
-            header, offset = MultiHeader.deserialize(buf, offset)
-        return results
-
-
-class GetEphemerals(namedtuple("GetEphemerals", "prefix")):
-    """OpCode.getEphemerals (103)."""
-    type = 103
-
-    def serialize(self):
-        return write_string(self.prefix)
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        n = int_struct.unpack_from(buf, offset)[0]
-        offset += int_struct.size
-        out = []
-        for _ in range(max(n, 0)):
-            s, offset = read_string(buf, offset)
-            out.append(s)
-        return out
-
-
-class GetAllChildrenNumber(namedtuple("GetAllChildrenNumber", "path")):
-    """OpCode.getAllChildrenNumber (104)."""
-    type = 104
-
-    def serialize(self):
-        return write_string(self.path)
-
-    @classmethod
-    def deserialize(cls, buf, offset):
-        return int_struct.unpack_from(buf, offset)[0]
-
-
-class ZKError(Exception):
-    def __init__(self, code):
-        super().__init__(code)
-        self.code = code
-
-
-def exc_for(code):
-    if code in EXCEPTIONS:
-        return EXCEPTIONS[code]()
-    return ZKError(code)
-
-
-def call(zk, request):
-    """Send any protocol record through kazoo and wait for the answer."""
-    ar = zk.handler.async_result()
-    zk._call(request, ar)
-    return wait(ar)
-
-
-def nresult(r):
-    """Normalize a multi / create2 result element."""
-    if isinstance(r, ZKError):
-        return "ZKError(%d)" % r.code
-    if isinstance(r, Exception):
-        return type(r).__name__
-    if isinstance(r, ZnodeStat):
-        return {"stat": nstat(r)}
-    if isinstance(r, tuple) and len(r) == 2 and isinstance(r[1], ZnodeStat):
-        return {"path": r[0], "stat": nstat(r[1])}
-    return r
-
-
-def nmulti(results):
-    return [nresult(r) for r in results]
-
-
-# ---------------------------------------------------------------------------
-# raw protocol session (full control over connect / ping / disconnect)
-# ---------------------------------------------------------------------------
-
-class RawSession(object):
-    def __init__(self, hostport, timeout_ms, session_id=0, passwd=b"\0" * 16,
-                 last_zxid=0):
-        host, port = hostport.rsplit(":", 1)
-        self.sock = socket.create_connection((host, int(port)), timeout=OP_TIMEOUT)
-        self.xid = 0
-        self.last_zxid = 0
-        self.events = []
-        body = Connect(0, last_zxid, timeout_ms, session_id, passwd, False).serialize()
-        self._send(body)
-        buf = self._recv_frame()
-        self.reply, _ = _orig_connect_deserialize(Connect, buf, 0)
-        self.session_id = self.reply.session_id
-        self.passwd = self.reply.passwd
-
-    def describe(self):
-        r = self.reply
-        return {"session": session_label(r.session_id), "timeout": r.time_out,
-                "protocol_version": r.protocol_version,
-                "passwd_len": len(r.passwd) if r.passwd is not None else None,
-                "read_only": r.read_only}
-
-    def _send(self, body):
-        self.sock.sendall(int_struct.pack(len(body)) + bytes(body))
-
-    def _recv_exact(self, n):
-        chunks = []
-        while n:
-            d = self.sock.recv(n)
-            if not d:
-                raise EOFError("connection closed by server")
-            chunks.append(d)
-            n -= len(d)
-        return b"".join(chunks)
-
-    def _recv_frame(self):
-        n = int_struct.unpack(self._recv_exact(4))[0]
-        return self._recv_exact(n)
-
-    def _request(self, xid, rtype, body):
-        self._send(struct.pack("!ii", xid, rtype) + bytes(body))
-
-    def _reply_for(self, xid):
-        while True:
-            buf = self._recv_frame()
-            hdr, off = ReplyHeader.deserialize(buf, 0)
-            if hdr.xid == -1:          # watch event
-                self.events.append(buf)
-                continue
-            if hdr.zxid > 0:
-                self.last_zxid = hdr.zxid
-            if hdr.xid == xid:
-                return hdr, buf, off
-
-    def call(self, req):
-        self.xid += 1
-        self._request(self.xid, req.type, req.serialize())
-        hdr, buf, off = self._reply_for(self.xid)
-        if hdr.err:
-            raise exc_for(hdr.err)
-        if hasattr(req, "deserialize") and len(buf) > off:
-            return req.deserialize(buf, off)
-        return None
-
-    def ping(self):
-        self._request(-2, 11, b"")
-        self._reply_for(-2)
-
-    def auth(self, scheme, cred):
-        self._request(-4, 100, Auth(0, scheme, cred).serialize())
-        hdr, _, _ = self._reply_for(-4)
-        if hdr.err:
-            raise exc_for(hdr.err)
-
-    def close_session(self):
-        self.xid += 1
-        self._request(self.xid, Close.type, b"")
-        self._reply_for(self.xid)
-
-    def drop(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def wait_eof(self, limit):
-        """True if the server closes the connection within `limit` seconds."""
-        deadline = time.time() + limit
-        while time.time() < deadline:
-            self.sock.settimeout(max(0.05, deadline - time.time()))
-            try:
-                d = self.sock.recv(65536)
-            except socket.timeout:
-                return False
-            except OSError:
-                return True
-            if not d:
-                return True
-        return False
-
-
-def raw_connect_outcome(hostport, timeout_ms, session_id=0, passwd=b"\0" * 16,
-                        last_zxid=0):
-    """Connect and report what the server answered (or that it refused)."""
-    try:
-        s = RawSession(hostport, timeout_ms, session_id, passwd, last_zxid)
-    except Exception as e:           # noqa: BLE001
-        return None, {"error": err_name(e)}
-    return s, s.describe()
-
-
-# ---------------------------------------------------------------------------
-# 4lw
-# ---------------------------------------------------------------------------
-
-def pick_lines(text, keys, sep):
-    out = {}
-    for line in text.splitlines():
-        if sep in line:
-            k, v = line.split(sep, 1)
-            k, v = k.strip(), v.strip()
-            if k in keys:
-                out[k] = v
-    return out
-
-
-def fourlw_step(step, hostport, cmd, keys=None, sep=":"):
-    try:
-        text = four_letter(hostport, cmd)
-        res = {"ok": text.strip() if keys is None else pick_lines(text, keys, sep)}
-    except Exception as e:           # noqa: BLE001
-        res = {"error": err_name(e)}
-    emit(step, **res)
-
-
-# ---------------------------------------------------------------------------
-# kazoo clients and watches
-# ---------------------------------------------------------------------------
-
-def connect(hostport, step, timeout=10.0):
-    zk = KazooClient(hosts=hostport, timeout=timeout)
-    del _connect_replies[:]
-    try:
-        zk.start(timeout=OP_TIMEOUT)
-    except Exception as e:           # noqa: BLE001
-        emit(step, error=err_name(e))
-        note_failure(err_name(e))
-        return zk
-    sid, pw = zk.client_id
-    cr = _connect_replies[-1] if _connect_replies else None
-    emit(step, ok={"session": session_label(sid), "passwd_len": len(pw),
-                   "timeout": cr.time_out if cr else None,
-                   "protocol_version": cr.protocol_version if cr else None,
-                   "read_only": cr.read_only if cr else None},
-         zxid=zk.last_zxid)
-    return zk
-
-
-class Events(object):
-    """Collects watch events delivered to watcher callbacks."""
-
-    def __init__(self):
-        self.cv = threading.Condition()
-        self.items = []
-
-    def watcher(self, tag):
-        def w(ev):
-            with self.cv:
-                self.items.append([tag, ev.type, ev.path])
-                self.cv.notify_all()
-        return w
-
-    def take(self, expect, limit=3.0, settle=0.3):
-        """Wait until `expect` events arrived (or `limit` s), then `settle` s
-        more for unexpected extra events; return them sorted."""
-        deadline = time.time() + limit
-        with self.cv:
-            while len(self.items) < expect and time.time() < deadline:
-                self.cv.wait(0.05)
-        time.sleep(settle)
-        with self.cv:
-            got, self.items = self.items, []
-        return sorted(got)
-
+from tests.peers.checks.node_workload_base import (Abort, Events, call, connect_step, emit, fourlw_step, nacl,
+                                                   ndata, nmulti, nresult, nstat, poll, raw_connect_outcome, run,
+                                                   session_label, set_output, wait, err_name)
+from tests.peers.workloads.zk_records import (CreateContainer, CreateTTL, GetAllChildrenNumber, GetEphemerals,
+                                              Multi, RawCreate, RawCreate2, TopCheck)
 
 BIN = bytes([0x00, 0x01, 0x7F, 0x80, 0xC3, 0x28, 0xFE, 0xFF])      # not UTF-8
 WORLD_ALL = OPEN_ACL_UNSAFE
 WORLD_READ = [make_acl("world", "anyone", read=True)]
 
 
-def wait_until(pred, limit, step_s=0.05):
-    """Poll pred() until true; return (ok, seconds)."""
-    t0 = time.time()
-    while True:
-        try:
-            if pred():
-                return True, time.time() - t0
-        except Exception:            # noqa: BLE001
-            pass
-        if time.time() - t0 > limit:
-            return False, time.time() - t0
-        time.sleep(step_s)
-
-
-# ---------------------------------------------------------------------------
-# the workload
-# ---------------------------------------------------------------------------
-
-def wait_serving(hp, limit=30.0):
-    """Wait (silently) until the server accepts connections and, if it speaks
-    4lw, no longer says it is not serving yet (ZooKeeper answers ruok before
-    it serves requests)."""
-    deadline = time.time() + limit
-    while time.time() < deadline:
-        try:
-            text = four_letter(hp, "srvr", timeout=2.0)
-        except socket.timeout:
-            return                  # accepts, but does not answer 4lw
-        except OSError:
-            time.sleep(0.1)
-            continue
-        if "not currently serving" not in text:
-            return
-        time.sleep(0.1)
-
-
 def workload(hp):
-    wait_serving(hp)
     # ---------------- before any session --------------------------------
     fourlw_step("4lw ruok", hp, "ruok")
     fourlw_step("4lw isro", hp, "isro")
     fourlw_step("4lw srvr (initial)", hp, "srvr", keys=("Zxid", "Mode", "Node count"))
 
-    a = connect(hp, "connect A (timeout 10s)")
+    a = connect_step(hp, "connect A (timeout 10s)")
 
     def A(step, fn, fmt=lambda r: r):
         return run(step, a, fn, fmt)
@@ -742,7 +224,7 @@ def workload(hp):
     A("setAcl /secure (NoAuth)", lambda: wait(a.set_acls_async("/secure", WORLD_ALL)), nstat)
     A("sync /secure", lambda: wait(a.sync_async("/secure")))
 
-    b = connect(hp, "connect B")
+    b = connect_step(hp, "connect B")
 
     def B(step, fn, fmt=lambda r: r):
         return run(step, b, fn, fmt)
@@ -785,7 +267,7 @@ def workload(hp):
       lambda: wait(a.create_async("/ipnet", b"", acl=[make_acl("ip", "10.0.0.0/8", all=True)])))
     A("get /ipnet (NoAuth)", lambda: wait(a.get_async("/ipnet")), gs)
     A("create ACL ip:bogus", lambda: wait(a.create_async("/ipbad", b"", acl=[make_acl("ip", "not-an-ip", all=True)])))
-    c = connect(hp, "connect C")
+    c = connect_step(hp, "connect C")
 
     def C(step, fn, fmt=lambda r: r):
         return run(step, c, fn, fmt)
@@ -904,7 +386,7 @@ def workload(hp):
     emit("events after failed set", events=ev.take(0, limit=0.0, settle=0.5))
 
     # ---------------- explicit close -------------------------------------
-    d = connect(hp, "connect D")
+    d = connect_step(hp, "connect D")
 
     def D(step, fn, fmt=lambda r: r):
         return run(step, d, fn, fmt)
@@ -985,8 +467,8 @@ def workload(hp):
         A("exists /p/exp-eph after 3s of pings (watch)",
           lambda: wait(a.exists_async("/p/exp-eph", watch=ev.watcher("exp-eph"))), nstat)
         # now silence: the connection stays open but nothing is sent
-        gone, dt = wait_until(lambda: wait(a.exists_async("/p/exp-eph")) is None
-                              and wait(a.exists_async("/ttl/exp-eph")) is None, 15.0)
+        gone = poll(lambda: wait(a.exists_async("/p/exp-eph")) is None
+                    and wait(a.exists_async("/ttl/exp-eph")) is None, 15.0, "E's ephemerals to go")
         dt = time.time() - last_touch
         cls = "never" if not gone else ("too-early" if dt < 1.5 else ("in-time" if dt <= 4.5 else "late"))
         emit("E ephemerals gone after expiry", ok={"gone": gone, "when": cls}, zxid=a.last_zxid)
@@ -1002,14 +484,14 @@ def workload(hp):
             s2.drop()
 
     # kazoo session whose socket is killed (kazoo reconnects in time: no expiry)
-    f = connect(hp, "connect F (kazoo, timeout=4s)", timeout=4.0)
+    f = connect_step(hp, "connect F (kazoo, timeout=4s)", timeout=4.0)
     run("F create /p/f-eph", f, lambda: wait(f.create_async("/p/f-eph", b"", ephemeral=True)))
     try:
         f._connection._socket.shutdown(socket.SHUT_RDWR)
         emit("F socket killed", ok=True)
     except Exception as e:            # noqa: BLE001
         emit("F socket killed", error=err_name(e))
-    ok, _ = wait_until(lambda: f.connected and wait(f.exists_async("/p/f-eph")) is not None, 10.0, 0.1)
+    ok = poll(lambda: f.connected and wait(f.exists_async("/p/f-eph")) is not None, 10.0, "F to reconnect")
     emit("F reconnected with same session, ephemeral kept",
          ok={"reconnected": ok, "session": session_label(f.client_id[0]) if f.client_id else None})
     run("F close session", None, lambda: f.stop() or True)
@@ -1025,7 +507,7 @@ def workload(hp):
         emit("G connection closed after auth failure", ok=s.wait_eof(1.0))
         s.drop()
         A("exists /p/g-eph right after auth failure", lambda: wait(a.exists_async("/p/g-eph")), nstat)
-        gone, dt = wait_until(lambda: wait(a.exists_async("/p/g-eph")) is None, 15.0)
+        gone = poll(lambda: wait(a.exists_async("/p/g-eph")) is None, 15.0, "G's ephemeral to go")
         emit("G ephemeral gone after expiry", ok={"gone": gone}, zxid=a.last_zxid)
 
     # ---------------- 4lw after the workload -----------------------------
@@ -1042,8 +524,8 @@ def workload(hp):
     A("multi: createTTL /ttl-short (1500ms), empty the containers", lambda: call(a, Multi(
         [CreateTTL("/ttl-short", b"", WORLD_ALL, 5, 1500),
          Delete("/ctr/c1", -1), Delete("/ctr/c2", -1), Delete("/ctr/s-", -1)])), nmulti)
-    gone, _ = wait_until(lambda: all(wait(a.exists_async(p)) is None
-                                     for p in ("/ctr", "/ttl-short")), 10.0, 0.1)
+    gone = poll(lambda: all(wait(a.exists_async(p)) is None for p in ("/ctr", "/ttl-short")), 10.0,
+                "the server to remove /ctr and /ttl-short")
     time.sleep(2.5)               # a few more check intervals
     emit("server removed /ctr and /ttl-short", ok=gone)
     for p in ("/ctr", "/ttl-short"):
@@ -1071,14 +553,21 @@ def workload(hp):
 
 
 def main():
-    if len(sys.argv) != 2 or ":" not in sys.argv[1]:
-        print("usage: node_workload.py HOST:PORT", file=sys.stderr)
-        return 2
+    ap = argparse.ArgumentParser(description="node_vs_zk's conformance workload against one server")
+    ap.add_argument("hostport", help="HOST:PORT of the server")
+    ap.add_argument("--out", help="write the JSON lines here (default: stdout)")
+    args = ap.parse_args()
+    if ":" not in args.hostport:
+        ap.error("HOST:PORT expected")
     logging.basicConfig(level=logging.CRITICAL, stream=sys.stderr)
+    out = open(args.out, "w", encoding="utf-8") if args.out else sys.stdout
+    set_output(out)
     try:
-        workload(sys.argv[1])
+        workload(args.hostport)
     except Abort:
         return 3
+    finally:
+        out.flush()
     return 0
 
 

@@ -1,13 +1,7 @@
-#!/usr/bin/python3
-# -*- coding: utf-8 -*-
-"""Load generator and checker for scripts/node-crash-test (kill -9 under load).
+"""Load generator and checker of node_crash (kill -9 under load).
 
-    node_crash_load.py load  HOST:PORT JOURNAL --round R [--clients N] [--window W]
-    node_crash_load.py check HOST:PORT JOURNAL [--eph-round R] [--ephemerals-gone]
-    node_crash_load.py classify - VERIFY_JSONL --log-dir DIR [--final]
-    node_crash_load.py intervals - RUNLOG_LIST --log-names FILE --snap-count N --slack S
-
-Run with Debian's /usr/bin/python3 (python3-kazoo 2.8).
+    python3 -m tests.peers.checks.node_crash_load load  HOST:PORT JOURNAL --round R [--clients N] [--window W]
+    python3 -m tests.peers.checks.node_crash_load check HOST:PORT JOURNAL [--eph-round R] [--ephemerals-gone]
 
 load: N kazoo clients, each keeping up to W asynchronous writes in flight:
   creates of unique persistent paths with random data (/crash/r<R>/...),
@@ -44,9 +38,10 @@ import sys
 import threading
 import time
 
-from kazoo.client import KazooClient
 from kazoo.exceptions import NoNodeError
 from kazoo.protocol.states import KazooState
+
+from tests.peers.kazoo_util import connect
 
 ROOT = "/crash"
 HOT = ["%s/hot/h%d" % (ROOT, i) for i in range(4)]
@@ -131,9 +126,8 @@ class Worker:
         self.sent = 0
         self.unresolved = 0
         self.errors = {}
-        self.zk = KazooClient(hosts=args.hostport, timeout=args.session_timeout)
+        self.zk = connect(args.hostport, timeout=15, session_timeout=args.session_timeout)
         self.zk.add_listener(self._state)
-        self.zk.start(timeout=15)
         self.sid = self.zk.client_id[0]
         self.thread = threading.Thread(target=self.run, daemon=True)
 
@@ -261,8 +255,7 @@ def do_load(args):
     rng = random.Random(args.seed if args.seed is not None else os.urandom(8))
     j = Journal(args.journal)
     lost = threading.Event()
-    setup = KazooClient(hosts=args.hostport, timeout=args.session_timeout)
-    setup.start(timeout=15)
+    setup = connect(args.hostport, timeout=15, session_timeout=args.session_timeout)
     for p in ("%s/r%d" % (ROOT, args.round), ROOT + "/seq", ROOT + "/eph", ROOT + "/hot"):
         setup.ensure_path(p)
     for h in HOT:
@@ -338,9 +331,8 @@ def do_check(args):
     def fail(msg):
         failures.append(msg)
 
-    zk = KazooClient(hosts=args.hostport, timeout=10.0)
     try:
-        zk.start(timeout=15)
+        zk = connect(args.hostport, timeout=15, session_timeout=10.0)
     except Exception as e:       # noqa: BLE001
         print("check: cannot connect to %s: %s" % (args.hostport, e), file=sys.stderr)
         return 3
@@ -470,209 +462,26 @@ def do_check(args):
     return 1 if failures else 0
 
 
-# ---------------------------------------------------------------------------
-# classify: `zabra verify --json` output after a kill -9 (or a clean stop)
-# ---------------------------------------------------------------------------
-
-
-def do_classify(args):
-    """Prints one line per finding, "expected" or "UNEXPECTED"; exit 1 when
-    any finding is unexpected.  After a kill, a log-torn-tail warning in the
-    newest log is expected; notes (severity info) are listed but accepted."""
-    findings, summary = [], None
-    with open(args.journal, encoding="utf-8") as f:       # (the verify output)
-        for line in f:
-            line = line.strip()
-            if not line.startswith("{"):
-                continue
-            r = json.loads(line)
-            if r.get("record") == "summary":
-                summary = r
-            else:
-                findings.append(r)
-    newest = None
-    if args.log_dir:
-        logs = [n for n in os.listdir(args.log_dir) if n.startswith("log.")]
-        if logs:
-            newest = max(logs, key=lambda n: int(n.split(".")[1], 16))
-    bad = 0
-    for r in findings:
-        name = os.path.basename(r.get("file") or "")
-        ok = r.get("severity") == "info" or (
-            not args.final and r.get("code") == "log-torn-tail" and name == newest)
-        bad += not ok
-        print("%s %s %s %s @%s zxid %s: %s" % ("expected" if ok else "UNEXPECTED", r.get("severity"),
-                                               r.get("code"), name, r.get("offset"), r.get("zxid"),
-                                               r.get("message")))
-    if summary is None:
-        print("UNEXPECTED no summary line in the verify output")
-        bad += 1
-    else:
-        print("summary: %d errors, %d warnings, %d notes; %s logs, %s snapshots, zxid %s..%s, loads %s, "
-              "%s digests compared" % (summary.get("errors", -1), summary.get("warnings", -1),
-                                       summary.get("notes", -1), summary.get("logs"), summary.get("snapshots"),
-                                       summary.get("first_zxid"), summary.get("last_zxid"),
-                                       os.path.basename(summary.get("chosen_snapshot") or "-"),
-                                       summary.get("digests_compared")))
-    return 1 if bad else 0
-
-
-# ---------------------------------------------------------------------------
-# intervals: snapshot / log-roll intervals from the server logs
-# ---------------------------------------------------------------------------
-
-
-def do_intervals(args):
-    """JOURNAL is a file listing the server logs of the runs in order (one
-    path per line); --log-names a file of log file names seen in the data dir
-    (listed after every kill); the server logs add the names of purged logs.
-
-    ZooKeeper (SyncRequestProcessor) and zabra-node count txns; when the count
-    passes snapCount/2 + a random roll in [0, snapCount/2), they roll the log
-    (the next txn starts a new log file) and take a snapshot of the tree
-    unless the previous snapshot is still being written ("too busy to snap,
-    skipping").  A server start also begins a new log.  So, within one run:
-      * log roll intervals (differences of consecutive log names) must lie in
-        [snapCount/2 + 1, snapCount]: exact;
-      * snapshot intervals (differences of consecutive snapshot zxids) in
-        [snapCount/2 - slack, snapCount + slack] (a snapshot holds what was
-        applied when it was taken: txns in flight), or a multiple of those
-        bounds when snapshots in between were skipped as too busy.
-    A log purged by a run that was killed between the unlink and its
-    "purged" line leaves no trace: a snapshot inside a too long log interval
-    stands for its roll (the name is inferred, and counted)."""
-    import re
-    with open(args.journal, encoding="utf-8") as f:
-        run_logs = [l.strip() for l in f if l.strip()]
-    names = set()
-    if args.log_names and os.path.exists(args.log_names):
-        with open(args.log_names, encoding="utf-8") as f:
-            names = {int(l.strip().split(".")[1], 16) for l in f if l.strip().startswith("log.")}
-    runs = []
-    for rl in run_logs:
-        base, snaps, busy = None, [], 0
-        with open(rl, encoding="utf-8", errors="replace") as f:
-            for line in f:
-                # zabra-node's lines, then ZooKeeper's (ZABRA_NODE=zk)
-                m = (re.search(r"replayed \d+ txns; last zxid 0x([0-9a-f]+)", line) or
-                     re.search(r"Snapshot loaded in \d+ ms, highest zxid is 0x([0-9a-f]+)", line))
-                if m and base is None:
-                    base = int(m.group(1), 16)
-                m = (re.search(r"snapshot snapshot\.([0-9a-f]+) written", line) or
-                     re.search(r"Snapshotting: 0x([0-9a-f]+) to", line))
-                if m:
-                    snaps.append(int(m.group(1), 16))
-                m = (re.search(r"purged log\.([0-9a-f]+)", line) or
-                     re.search(r"Creating new log file: log\.([0-9a-f]+)", line))
-                if m:
-                    names.add(int(m.group(1), 16))
-                busy += "too busy to snap" in line.lower()
-        if base is not None:
-            runs.append((rl, base, sorted(set(snaps)), busy))
-    sc, slack = args.snap_count, args.slack
-    rlo, rhi = sc // 2 + 1, sc
-    snap_iv, roll_iv, skipped, bad = [], [], [], []
-    inferred = 0
-    busy_total = 0
-    for k, (rl, base, snaps, busy) in enumerate(runs):
-        busy_total += busy
-        rname = os.path.basename(rl)
-        end = runs[k + 1][1] if k + 1 < len(runs) else float("inf")
-        logs = sorted(n for n in names if base < n <= end)
-        if logs and logs[0] != base + 1:
-            bad.append("run %d (%s) recovered to 0x%x but its first log is log.%x (expected log.%x)"
-                       % (k, rname, base, logs[0], base + 1))
-        # fill in rolls whose log name left no trace, from the snapshots
-        full = list(logs)
-        for a, b in zip(logs, logs[1:]):
-            if b - a > rhi:
-                for z in snaps:
-                    if a + rlo - 1 <= z and z + rlo < b:
-                        full.append(z + 1)
-                        inferred += 1
-        full = sorted(set(full))
-        for a, b in zip(full, full[1:]):
-            iv = b - a
-            roll_iv.append(iv)
-            if not rlo <= iv <= rhi:
-                bad.append("log roll interval %d (log.%x -> log.%x, run %d: %s) outside [%d, %d]"
-                           % (iv, a, b, k, rname, rlo, rhi))
-        triggers = [n - 1 for n in full[1:]] if full and full[0] == base + 1 else [n - 1 for n in full]
-
-        def trig(z):            # the roll a snapshot belongs to (taken at or a little after it)
-            c = [t for t in triggers if t <= z and z - t <= slack]
-            return max(c) if c else None
-        prev, prev_t, skips_seen = base, None, 0
-        for z in snaps:
-            if z <= base:
-                continue                            # the snapshot taken at start
-            t = trig(z)
-            skips = 0
-            if t is not None:
-                skips = sum(1 for x in triggers if (prev_t if prev_t is not None else base) < x < t)
-            iv = z - prev
-            lo, hi = (skips + 1) * (sc // 2) - slack, (skips + 1) * sc + slack
-            if skips:
-                skips_seen += skips
-                skipped.append("%d (0x%x..0x%x, %s: %d snapshot(s) skipped)" % (iv, prev, z, rname, skips))
-            else:
-                snap_iv.append(iv)
-            if not lo <= iv <= hi:
-                bad.append("snapshot interval %d (0x%x..0x%x, run %d: %s) outside [%d, %d]"
-                           % (iv, prev, z, k, rname, lo, hi))
-            prev, prev_t = z, t
-        if skips_seen > busy:
-            bad.append("run %d (%s): %d snapshot(s) missing between rolls, but only %d 'too busy to snap' line(s)"
-                       % (k, rname, skips_seen, busy))
-
-    def desc(v):
-        if not v:
-            return "none"
-        return "n=%d min=%d max=%d mean=%.1f" % (len(v), min(v), max(v), sum(v) / len(v))
-    print("snapshot intervals (txns between consecutive snapshots of a run; allowed [%d, %d]): %s"
-          % (sc // 2 - slack, sc + slack, desc(snap_iv)))
-    print("  list: %s" % " ".join(map(str, snap_iv)))
-    if busy_total or skipped:
-        print("  'too busy to snap, skipping' lines: %d; intervals spanning skipped snapshots: %s"
-              % (busy_total, "; ".join(skipped) or "none"))
-    print("log roll intervals (txns per log file of a run; allowed [%d, %d]): %s%s"
-          % (rlo, rhi, desc(roll_iv),
-             "; %d roll(s) inferred from snapshots (log purged without a trace)" % inferred if inferred else ""))
-    print("  list: %s" % " ".join(map(str, roll_iv)))
-    for b in bad:
-        print("INTERVAL FAILED: " + b)
-    return 1 if bad else 0
+OPTIONS = (("--round", 1, "load: the round (names its paths)"),
+           ("--clients", 4, "load: kazoo clients"),
+           ("--window", 16, "load: writes in flight per client"),
+           ("--session-timeout", 10.0, "load: the clients' session timeout (s)"),
+           ("--max-seconds", 30.0, "load: stop after this long even if the server lives"),
+           ("--drain-seconds", 2.0, "load: how long to wait for answers in flight"),
+           ("--seed", None, "load: the random seed"),
+           ("--eph-round", None, "check: the round whose ephemerals must exist"))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("mode", choices=("load", "check", "classify", "intervals"))
-    ap.add_argument("hostport", help="HOST:PORT (classify, intervals: ignored, give -)")
+    ap.add_argument("mode", choices=("load", "check"))
+    ap.add_argument("hostport", help="HOST:PORT")
     ap.add_argument("journal")
-    ap.add_argument("--round", type=int, default=1)
-    ap.add_argument("--clients", type=int, default=4)
-    ap.add_argument("--window", type=int, default=16)
-    ap.add_argument("--session-timeout", type=float, default=10.0)
-    ap.add_argument("--max-seconds", type=float, default=30.0)
-    ap.add_argument("--drain-seconds", type=float, default=2.0)
-    ap.add_argument("--seed", type=int)
-    ap.add_argument("--eph-round", type=int)
-    ap.add_argument("--ephemerals-gone", action="store_true")
-    ap.add_argument("--log-dir", help="classify: the version-2 dir (to find the newest log)")
-    ap.add_argument("--final", action="store_true", help="classify: after a clean stop (no torn tail expected)")
-    ap.add_argument("--snap-count", type=int, default=500)
-    ap.add_argument("--slack", type=int, default=64)
-    ap.add_argument("--log-names", help="intervals: file of log names seen in the data dir")
+    for option, default, what in OPTIONS:
+        ap.add_argument(option, type=type(default) if default is not None else int, default=default, help=what)
+    ap.add_argument("--ephemerals-gone", action="store_true", help="check: every ephemeral must be gone")
     args = ap.parse_args()
-    import logging
-    logging.basicConfig(level=logging.CRITICAL)
-    if args.mode == "load":
-        return do_load(args)
-    if args.mode == "classify":
-        return do_classify(args)
-    if args.mode == "intervals":
-        return do_intervals(args)
-    return do_check(args)
+    return do_load(args) if args.mode == "load" else do_check(args)
 
 
 if __name__ == "__main__":
