@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <charconv>
+#include <fstream>
 #include <stdexcept>
 
 namespace zabra::node {
@@ -77,9 +79,106 @@ void apply_setting(NodeConfig& c, const std::string& key, const std::string& val
         c.extended_types = parse_bool(key, value);
     } else if (key == "znode.container.checkIntervalMs") {
         c.container_check_interval_ms = parse_int<std::int64_t>(key, value, 1, std::int64_t{1} << 40);
+    } else if (key.starts_with("server.")) {
+        zab::ZooCfgServer server = zab::parse_zoo_cfg_server(key, value);
+        c.servers[server.sid] = std::move(server);  // a repeated key: the last wins, as in Properties
+    } else if (key == "initLimit") {
+        c.init_limit = parse_int<std::int32_t>(key, value, 0, 1 << 30);
+    } else if (key == "syncLimit") {
+        c.sync_limit = parse_int<std::int32_t>(key, value, 0, 1 << 30);
+    } else if (key == "electionAlg") {
+        if (value != "3") throw std::runtime_error("Invalid electionAlg value. Only 3 is supported.");
+    } else if (key == "peerType") {
+        std::string v = value;
+        for (char& ch : v) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        if (v != "observer" && v != "participant") throw std::runtime_error("Unrecognised peertype: " + value);
+        c.observer_peer_type = v == "observer";
+    } else if (key == "standaloneEnabled") {
+        c.standalone_enabled = parse_bool(key, value);
+    } else if (key == "reconfigEnabled") {
+        c.reconfig_enabled = parse_bool(key, value);
+    } else if (key.starts_with("group.") || key.starts_with("weight.")) {
+        throw std::runtime_error(fmt::format("{}: hierarchical quorums (group./weight.) are not supported by zabra-node",
+                                             key));
     }
-    // Other keys (initLimit, syncLimit, autopurge.purgeInterval, server.N, ...)
-    // are kept in `raw` and shown by `conf`; a standalone zabra-node needs none.
+    // Other keys (autopurge.purgeInterval, ...) are kept in `raw` and shown by `conf`.
+}
+
+void finish_config(NodeConfig& c, const std::function<void(const std::string&)>& note) {
+    std::size_t participants = 0, observers = 0;
+    for (const auto& [sid, s] : c.servers) (s.observer ? observers : participants) += 1;
+    // QuorumPeerConfig.parseDynamicConfig
+    if (participants == 0) {
+        if (!c.standalone_enabled) {
+            throw std::runtime_error("standaloneEnabled = false then number of participants should be >0");
+        }
+        if (observers > 0) throw std::runtime_error("Observers w/o participants is an invalid configuration");
+    } else if (participants == 1 && c.standalone_enabled) {
+        note("Invalid configuration, only one server specified (ignoring)");
+        if (observers > 0) throw std::runtime_error("Observers w/o quorum is an invalid configuration");
+    } else if (participants <= 2) {
+        note("No server failure will be tolerated. You need at least 3 servers.");
+    } else if (participants % 2 == 0) {
+        note("Non-optimal configuration, consider an odd number of servers.");
+    }
+    // setupMyId: the first line of dataDir/myid, a decimal long (no blanks).
+    const std::filesystem::path myid_file = c.data_dir / "myid";
+    if (std::filesystem::is_regular_file(myid_file)) {
+        std::ifstream in(myid_file);
+        std::string line;
+        std::getline(in, line);
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        std::int64_t id = 0;
+        const auto r = std::from_chars(line.data(), line.data() + line.size(), id);
+        if (line.empty() || r.ec != std::errc() || r.ptr != line.data() + line.size()) {
+            throw std::runtime_error(fmt::format("serverid {} is not a number", line));
+        }
+        c.my_id = id;
+    }
+    c.ensemble = participants > 1 || (participants > 0 && !c.standalone_enabled);
+    if (c.my_id) {
+        // setupClientPort: the server line's client address, if any, is the one.
+        auto it = c.servers.find(*c.my_id);
+        if (it != c.servers.end() && it->second.client_port) {
+            const zab::ZooCfgServer& s = it->second;
+            const std::string host = s.client_host.value_or("0.0.0.0");
+            const bool any = c.raw.count("clientPortAddress") == 0 || c.client_port_address == "0.0.0.0";
+            if (c.raw.count("clientPort") != 0 &&
+                ((!any && (c.client_port_address != host || c.client_port != *s.client_port)) ||
+                 (any && c.client_port != *s.client_port))) {
+                throw std::runtime_error(fmt::format(
+                    "client address for this server (id = {}) in static config file is {}:{} is different from "
+                    "client address found in dynamic file: {}:{}",
+                    *c.my_id, any ? "0.0.0.0" : c.client_port_address, c.client_port, host, *s.client_port));
+            }
+            c.client_port = *s.client_port;
+            // A port alone keeps zabra-node's loopback default (ZooKeeper binds every address).
+            if (s.client_host) c.client_port_address = *s.client_host;
+        }
+    }
+    if (!c.ensemble) return;
+    // checkValidity
+    if (c.init_limit == 0) throw std::runtime_error("initLimit is not set");
+    if (c.sync_limit == 0) throw std::runtime_error("syncLimit is not set");
+    if (!c.my_id) throw std::runtime_error("myid file is missing");
+    if (c.servers.count(*c.my_id) == 0) {
+        throw std::runtime_error(fmt::format("My id {} not in the peer list", *c.my_id));
+    }
+    // What zabra-node does not implement (ZooKeeper would run these).
+    if (c.reconfig_enabled) {
+        throw std::runtime_error("reconfigEnabled=true: zabra-node does not implement dynamic reconfiguration; "
+                                 "set reconfigEnabled=false (ZooKeeper's default)");
+    }
+    for (const auto& [sid, s] : c.servers) {
+        if (s.observer) {
+            throw std::runtime_error(fmt::format(
+                "server.{} is an observer: zabra-node does not implement observers; make it a participant or remove "
+                "the line", sid));
+        }
+    }
+    if (c.observer_peer_type) {
+        throw std::runtime_error("peerType=observer: zabra-node does not implement observers");
+    }
 }
 
 NodeConfig read_config(const std::filesystem::path& file) {

@@ -40,6 +40,15 @@ int main(int argc, char** argv) {
             zabra::node::apply_setting(c, kv.substr(0, eq), kv.substr(eq + 1));
         }
         c.force_recover = force_recover;
+        zabra::node::finish_config(c, [&log](const std::string& s) { log(s); });
+        if (c.ensemble) {
+            std::string ids;
+            for (const auto& [sid, server] : c.servers) ids += (ids.empty() ? "" : ", ") + std::to_string(sid);
+            throw std::runtime_error(fmt::format(
+                "{} describes an ensemble (servers {}; myid {}): zabra-node cannot join an ensemble yet; "
+                "without the server.N lines it runs standalone",
+                config_file, ids, *c.my_id));
+        }
         zabra::node::ServerOptions o{c, log, std::string("3.8.0-zabra-") + zabra::kVersion};
         return zabra::node::run_server(o);
     } catch (const std::exception& e) {

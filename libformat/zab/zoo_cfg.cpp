@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cctype>
 #include <fstream>
 #include <stdexcept>
 
@@ -16,7 +17,102 @@ std::string trim(const std::string& s) {
     return s.substr(b, e - b + 1);
 }
 
+// String.split(sep): trailing empty strings are dropped, as Java does.
+std::vector<std::string> java_split(const std::string& s, char sep) {
+    std::vector<std::string> parts;
+    std::string cur;
+    for (char c : s) {
+        if (c == sep) {
+            parts.push_back(std::move(cur));
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    parts.push_back(std::move(cur));
+    while (parts.size() > 1 && parts.back().empty()) parts.pop_back();
+    if (parts.size() == 1 && parts[0].empty() && !s.empty()) parts.clear();
+    return parts;
+}
+
+// ConfigUtils.getHostAndPort: "host:a:b..." split at ':', or "[v6]:a:b...".
+std::vector<std::string> host_and_ports(const std::string& s) {
+    if (s.empty() || s[0] != '[') return java_split(s, ':');
+    const auto close = s.find(']');
+    if (close == std::string::npos) throw std::runtime_error(s + " starts with '[' but has no matching ']'");
+    if (close + 2 == s.size()) throw std::runtime_error(s + " doesn't have a port after colon");
+    if (close + 2 > s.size()) return {s.substr(1, close - 1)};
+    std::vector<std::string> parts{s.substr(1, close - 1)};
+    for (auto& p : java_split(s.substr(close + 2), ':')) parts.push_back(std::move(p));
+    return parts;
+}
+
+// Integer.parseInt, then InetSocketAddress's range check.
+std::uint16_t port_of(const std::string& host, const std::string& text) {
+    std::int64_t v = 0;
+    bool ok = !text.empty() && text.size() <= 10;
+    std::size_t i = text.size() > 1 && (text[0] == '+' || text[0] == '-') ? 1 : 0;
+    ok = ok && i < text.size();
+    for (; ok && i < text.size(); ++i) {
+        ok = text[i] >= '0' && text[i] <= '9';
+        if (ok) v = v * 10 + (text[i] - '0');
+    }
+    if (!ok || v > 2147483647) throw std::runtime_error(fmt::format("Address unresolved: {}:{}", host, text));
+    if (text[0] == '-') v = -v;
+    if (v < 0 || v > 65535) throw std::runtime_error(fmt::format("port out of range:{}", v));
+    return static_cast<std::uint16_t>(v);
+}
+
 }  // namespace
+
+ZooCfgServer parse_zoo_cfg_server(const std::string& key, const std::string& value) {
+    ZooCfgServer s;
+    const std::string id = key.substr(key.find('.') + 1);
+    try {
+        std::size_t used = 0;
+        s.sid = std::stoll(id, &used);
+        if (used != id.size()) throw std::invalid_argument(id);
+    } catch (const std::exception&) {
+        throw std::runtime_error(fmt::format("{}: \"{}\" is not a server id (a number)", key, id));
+    }
+    const std::string wrong_format = fmt::format(
+        "{} does not have the form server_config or server_config;client_config where server_config is the pipe "
+        "separated list of host:port:port or host:port:port:type and client_config is port or host:port",
+        value);
+    const std::vector<std::string> server_client = java_split(value, ';');
+    if (server_client.empty() || server_client.size() > 2) throw std::runtime_error(wrong_format);
+    if (server_client.size() == 2) {
+        const std::vector<std::string> client = host_and_ports(server_client[1]);
+        if (client.empty() || client.size() > 2) throw std::runtime_error(wrong_format);
+        if (client.size() == 2) s.client_host = client[0];
+        s.client_port = port_of(s.client_host.value_or("0.0.0.0"), client.back());
+    }
+    if (server_client[0].find('|') != std::string::npos) {
+        throw std::runtime_error(fmt::format(
+            "Multiple address feature is disabled, but multiple addresses were specified for sid {}", s.sid));
+    }
+    const std::vector<std::string> parts = host_and_ports(server_client[0]);
+    if (parts.size() < 3 || parts.size() > 4) throw std::runtime_error(wrong_format);
+    s.host = parts[0];
+    s.quorum_port = port_of(s.host, parts[1]);
+    s.election_port = port_of(s.host, parts[2]);
+    if (s.quorum_port == s.election_port) {
+        throw std::runtime_error(fmt::format(
+            "Client and election port must be different! Please update the configuration file on server.{}", s.sid));
+    }
+    if (parts.size() == 4) {
+        std::string type = parts[3];
+        type.erase(0, type.find_first_not_of(" \t"));
+        type.erase(type.find_last_not_of(" \t") + 1);
+        for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        if (type == "observer") {
+            s.observer = true;
+        } else if (type != "participant") {
+            throw std::runtime_error("Unrecognised peertype: " + parts[3]);
+        }
+    }
+    return s;
+}
 
 std::vector<ZooCfgSetting> read_zoo_cfg(const std::filesystem::path& file) {
     std::ifstream in(file);

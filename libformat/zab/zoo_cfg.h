@@ -4,7 +4,9 @@
 // supported). zabra-node's config and the tools' --config both read it here.
 #pragma once
 
+#include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,5 +28,23 @@ struct ZooCfgDirs {
 };
 // Throws std::runtime_error when the file cannot be read or sets no dataDir.
 ZooCfgDirs zoo_cfg_dirs(const std::filesystem::path& file);
+
+// One member of an ensemble, from a "server.<sid>" line:
+//   server.<sid> = <host>:<quorumPort>:<electionPort>[:participant|:observer][;[<clientHost>:]<clientPort>]
+// (QuorumPeer.QuorumServer; a host may be an [IPv6] literal; several
+// addresses joined by '|' need multiAddress.enabled, which is not supported).
+struct ZooCfgServer {
+    std::int64_t sid = 0;
+    std::string host;
+    std::uint16_t quorum_port = 0;
+    std::uint16_t election_port = 0;
+    bool observer = false;
+    std::optional<std::uint16_t> client_port;  // the part after ';'
+    std::optional<std::string> client_host;    // none when that part is a port alone (ZooKeeper: 0.0.0.0)
+};
+
+// Parses a "server.<sid>" key and its value. Throws std::runtime_error with
+// ZooKeeper's own words for a line it refuses.
+ZooCfgServer parse_zoo_cfg_server(const std::string& key, const std::string& value);
 
 }  // namespace zabra::zab
