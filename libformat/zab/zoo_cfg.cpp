@@ -35,18 +35,6 @@ std::vector<std::string> java_split(const std::string& s, char sep) {
     return parts;
 }
 
-// ConfigUtils.getHostAndPort: "host:a:b..." split at ':', or "[v6]:a:b...".
-std::vector<std::string> host_and_ports(const std::string& s) {
-    if (s.empty() || s[0] != '[') return java_split(s, ':');
-    const auto close = s.find(']');
-    if (close == std::string::npos) throw std::runtime_error(s + " starts with '[' but has no matching ']'");
-    if (close + 2 == s.size()) throw std::runtime_error(s + " doesn't have a port after colon");
-    if (close + 2 > s.size()) return {s.substr(1, close - 1)};
-    std::vector<std::string> parts{s.substr(1, close - 1)};
-    for (auto& p : java_split(s.substr(close + 2), ':')) parts.push_back(std::move(p));
-    return parts;
-}
-
 // Integer.parseInt, then InetSocketAddress's range check.
 std::uint16_t port_of(const std::string& host, const std::string& text) {
     std::int64_t v = 0;
@@ -64,6 +52,17 @@ std::uint16_t port_of(const std::string& host, const std::string& text) {
 }
 
 }  // namespace
+
+std::vector<std::string> host_and_ports(const std::string& s) {
+    if (s.empty() || s[0] != '[') return java_split(s, ':');
+    const auto close = s.find(']');
+    if (close == std::string::npos) throw std::runtime_error(s + " starts with '[' but has no matching ']'");
+    if (close + 2 == s.size()) throw std::runtime_error(s + " doesn't have a port after colon");
+    if (close + 2 > s.size()) return {s.substr(1, close - 1)};
+    std::vector<std::string> parts{s.substr(1, close - 1)};
+    for (auto& p : java_split(s.substr(close + 2), ':')) parts.push_back(std::move(p));
+    return parts;
+}
 
 ZooCfgServer parse_zoo_cfg_server(const std::string& key, const std::string& value) {
     ZooCfgServer s;

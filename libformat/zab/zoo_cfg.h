@@ -43,6 +43,12 @@ struct ZooCfgServer {
     std::optional<std::string> client_host;    // none when that part is a port alone (ZooKeeper: 0.0.0.0)
 };
 
+// ConfigUtils.getHostAndPort: "host:a:b..." split at ':' as Java's
+// String.split does (trailing empty parts dropped), or "[v6]:a:b..." with
+// the brackets taken off. Throws std::runtime_error for a '[' with no ']' or
+// no port after it.
+std::vector<std::string> host_and_ports(const std::string& s);
+
 // Parses a "server.<sid>" key and its value. Throws std::runtime_error with
 // ZooKeeper's own words for a line it refuses.
 ZooCfgServer parse_zoo_cfg_server(const std::string& key, const std::string& value);

@@ -84,6 +84,7 @@ class _Conn:
         self.retry_at = 0.0
         self.pipes = {UP: _Pipe(), DOWN: _Pipe()}
         self.gap = False        # bytes were dropped: the stream has a hole
+        self.recorded = None    # {UP: bytearray, DOWN: bytearray} when the proxy records
 
     def src_dst(self, d):
         return (self.client, self.target) if d == UP else (self.target, self.client)
@@ -109,6 +110,12 @@ class Proxy:
         self.down = Direction(self, DOWN)
         self.accepted = 0
         self.refused = 0
+        # record = True: every connection accepted from then on keeps the bytes
+        # read from each side, as read (before any drop or delay), in
+        # `recordings` ({"up": bytearray, "down": bytearray} per connection,
+        # in accept order).
+        self.record = False
+        self.recordings = []
         self._conns = set()
         self._masks = {}
         self._calls = queue.Queue()
@@ -299,6 +306,9 @@ class Proxy:
             cs.setblocking(False)
             cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             c = _Conn(cs, time.monotonic() + self.connect_retry)
+            if self.record:
+                c.recorded = {UP: bytearray(), DOWN: bytearray()}
+                self.recordings.append(c.recorded)
             self._conns.add(c)
             self._connect(c)
 
@@ -343,6 +353,8 @@ class Proxy:
         if not data:
             p.eof = True
             return
+        if c.recorded is not None:
+            c.recorded[d] += data
         direction = self.up if d == UP else self.down
         if direction.mode == "drop":
             direction.dropped += len(data)
