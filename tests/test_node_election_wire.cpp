@@ -64,6 +64,7 @@ TEST_CASE("election streams real ZooKeeper servers sent decode, and re-encode to
         const std::int64_t src = std::stoll(m[1]), dst = std::stoll(m[2]);
         const bool up = m[4] == "up";
         const std::string bytes = test::slurp(e.path());
+        if (bytes.empty()) continue;  // a connection that closed before its first byte
         std::size_t from = 0;
         if (up) {
             // The initiator's header: its sid and its own election address.
@@ -166,3 +167,4 @@ TEST_CASE("notifications: the older forms are read, and a frame FastLeaderElecti
     CHECK_THROWS_AS(next_frame(as_bytes(huge), used), FormatError);
     CHECK_FALSE(next_frame(as_bytes(frame("abc").substr(0, 6)), used));
 }
+

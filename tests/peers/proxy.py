@@ -76,7 +76,7 @@ class _Pipe:
 
 
 class _Conn:
-    def __init__(self, client, retry_until):
+    def __init__(self, client, retry_until, header_pending=False):
         self.client = client
         self.target = None
         self.connecting = True
@@ -85,6 +85,7 @@ class _Conn:
         self.pipes = {UP: _Pipe(), DOWN: _Pipe()}
         self.gap = False        # bytes were dropped: the stream has a hole
         self.recorded = None    # {UP: bytearray, DOWN: bytearray} when the proxy records
+        self.header = bytearray() if header_pending else None   # the election header, until rewritten
 
     def src_dst(self, d):
         return (self.client, self.target) if d == UP else (self.target, self.client)
@@ -116,6 +117,12 @@ class Proxy:
         # in accept order).
         self.record = False
         self.recordings = []
+        # election_address = "host:port": the proxy rewrites the address in the
+        # QuorumCnxManager header that opens each connection (int64 protocol,
+        # int64 sid, int32 n, n bytes) to this one.  A server connects back to
+        # the address a header names, so without this the callback would
+        # bypass the proxy and a partition would leak (doc/zab-election.md).
+        self.election_address = None
         self._conns = set()
         self._masks = {}
         self._calls = queue.Queue()
@@ -305,7 +312,7 @@ class Proxy:
             self.accepted += 1
             cs.setblocking(False)
             cs.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-            c = _Conn(cs, time.monotonic() + self.connect_retry)
+            c = _Conn(cs, time.monotonic() + self.connect_retry, header_pending=self.election_address is not None)
             if self.record:
                 c.recorded = {UP: bytearray(), DOWN: bytearray()}
                 self.recordings.append(c.recorded)
@@ -355,6 +362,10 @@ class Proxy:
             return
         if c.recorded is not None:
             c.recorded[d] += data
+        if d == UP and c.header is not None:
+            data = self._rewrite_header(c, data)
+            if not data:
+                return
         direction = self.up if d == UP else self.down
         if direction.mode == "drop":
             direction.dropped += len(data)
@@ -363,6 +374,31 @@ class Proxy:
             p.queue.append((time.monotonic() + direction.delay_s, data))
         else:
             p.out += data
+
+    def _rewrite_header(self, c, data):
+        """Holds the first bytes of a connection until its header is whole,
+        then passes it on with the address replaced (a pre-3.5 header, the
+        sid alone, or one it cannot read, passes as it is)."""
+        c.header += data
+        h = c.header
+        if len(h) < 8:
+            return b""
+        protocol = struct.unpack(">q", bytes(h[:8]))[0]
+        if protocol >= 0 or protocol not in (-65536, -65535):
+            out, c.header = bytes(h), None
+            return out
+        if len(h) < 20:
+            return b""
+        n = struct.unpack(">i", bytes(h[16:20]))[0]
+        if n <= 0 or n > 2048:
+            out, c.header = bytes(h), None
+            return out
+        if len(h) < 20 + n:
+            return b""
+        address = self.election_address.encode()
+        out = bytes(h[:16]) + struct.pack(">i", len(address)) + address + bytes(h[20 + n:])
+        c.header = None
+        return out
 
     def _write(self, c, d):
         dst = c.src_dst(d)[1]

@@ -110,6 +110,10 @@ class ZooKeeperEnsemble(Ensemble):
                     self._links[(s, d, "quorum")] = Proxy(self.quorum_port[d], name="q%d->%d" % (s, d),
                                                           connect_retry=4.0)
                     self._links[(s, d, "election")] = Proxy(self.election_port[d], name="e%d->%d" % (s, d))
+            for (s, d, kind), link in self._links.items():
+                if kind == "election":
+                    # d connects back to s through its own proxy for s
+                    link.election_address = "%s:%d" % (HOST, self._links[(d, s, "election")].listen_port)
         extra_user = server_opts.pop("extra", None) or {}
         for s in self.sids:
             extra = {"initLimit": init_limit, "syncLimit": sync_limit, "autopurge.purgeInterval": 0,

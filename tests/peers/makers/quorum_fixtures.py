@@ -5,17 +5,18 @@ connection and direction), for the quorum codec tests
 
 A real 3-server ensemble (Debian's /usr/share/java/zookeeper.jar) runs on
 127.0.0.1 with proxies on every link (tests/peers ZooKeeperEnsemble with
-proxies=True), each recording what passes.  It elects a leader, syncs the
-followers, takes a few writes through kazoo, and is stopped by PID:
+proxies=True), each recording what passes.  Servers 1 and 2 elect a leader
+and take 600 creates; server 3 then joins, empty, and is sent the leader's
+tree (SNAP); a few writes go through all three (kazoo); all are stopped by PID:
 
   zoo<sid>.cfg                  the config each server ran with (its server.N
                                 lines name the proxies it reaches the others by)
   <kind><src>-<dst>.<n>.up      bytes server src sent on its n-th connection
                                 to dst's <kind> port (election or quorum)
   <kind><src>-<dst>.<n>.down    what dst sent back on that connection
-  state.txt                     key=value: the leader's sid and every server's
-                                mode, zxid and epoch files, as the servers
-                                reported them after the run
+  state.txt                     key=value: the leader's sid, and every server's
+                                mode, zxid and epoch files as it reported them
+                                after the run
 
 Environment: ZK_QUORUM_DEST (the default --out), JAVA.
 """
@@ -27,14 +28,26 @@ from ..skip import missing
 from . import common
 
 log = logging.getLogger("makers")
+LATE_JOINER_BEHIND = 600  # txns: more than the leader's committed log keeps
 
 
 def capture(work, out):
-    ens = ZooKeeperEnsemble(3, workdir=work, name="zk", proxies=True, tick_time=500)
+    # snapshotSizeFactor=0: a learner further behind than the leader's
+    # in-memory committed log (500 txns) gets a SNAP rather than a DIFF from
+    # the txn log files, so the capture holds both kinds of sync.
+    ens = ZooKeeperEnsemble(3, workdir=work, name="zk", proxies=True, tick_time=500,
+                            jvm_props={"zookeeper.snapshotSizeFactor": "0"})
     for link in ens._links.values():
         link.record = True
     try:
-        leader = ens.start()
+        for s in (1, 2):
+            ens.start(s, wait=False)
+        ens.wait_for_quorum([1, 2])
+        with connected(ens.hosts([1, 2])) as zk:
+            for i in range(LATE_JOINER_BEHIND):
+                zk.create("/before3-%04d" % i, b"")
+        ens.start(3)  # empty, 600 txns behind: SNAP
+        leader = ens.wait_for_quorum()
         log.info("leader: %d", leader)
         with connected(ens) as zk:
             zk.create("/fixture", b"x")
