@@ -21,11 +21,6 @@
 
 namespace zabra::node {
 
-struct AuthId {
-    std::string scheme;
-    std::string id;
-    bool operator==(const AuthId&) const = default;
-};
 
 struct Session {
     std::int64_t id = 0;

@@ -111,6 +111,14 @@ constexpr std::int32_t all = 31;
 }  // namespace perm
 
 // The Stat a client sees: the persisted stat plus two derived fields.
+// An authenticated identity (jute Id: scheme, id): a session's, and a
+// forwarded request's authinfo on the quorum port.
+struct AuthId {
+    std::string scheme;
+    std::string id;
+    bool operator==(const AuthId&) const = default;
+};
+
 struct Stat {
     zab::StatPersisted persisted;
     std::int32_t data_length = 0;

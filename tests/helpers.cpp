@@ -25,6 +25,16 @@ namespace fs = std::filesystem;
 
 fs::path fixtures() { return ZABRA_FIXTURES; }
 
+std::map<std::string, std::string> key_values(const fs::path& p) {
+    std::map<std::string, std::string> kv;
+    std::istringstream in(slurp(p));
+    for (std::string line; std::getline(in, line);) {
+        const auto eq = line.find('=');
+        if (eq != std::string::npos) kv[line.substr(0, eq)] = line.substr(eq + 1);
+    }
+    return kv;
+}
+
 std::string slurp(const fs::path& p) {
     std::ifstream in(p, std::ios::binary);
     if (!in) throw std::runtime_error("cannot open " + p.string());

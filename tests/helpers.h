@@ -4,6 +4,7 @@
 #include "libformat/common/bytes.h"
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,6 +12,8 @@ namespace zabra::test {
 
 std::filesystem::path fixtures();
 std::string slurp(const std::filesystem::path& p);
+// A fixture's "key=value" lines (state.txt files written by the makers).
+std::map<std::string, std::string> key_values(const std::filesystem::path& p);
 void spit(const std::filesystem::path& p, std::string_view bytes);
 std::string unhex(std::string_view hex);  // whitespace and '|' ignored
 

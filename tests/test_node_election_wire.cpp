@@ -26,15 +26,7 @@ node::NodeConfig server_config(std::int64_t sid) {
     return node::read_config(quorum_fixtures() / fmt::format("zoo{}.cfg", sid));
 }
 
-std::map<std::string, std::string> state() {
-    std::map<std::string, std::string> s;
-    std::istringstream in(test::slurp(quorum_fixtures() / "state.txt"));
-    for (std::string line; std::getline(in, line);) {
-        const auto eq = line.find('=');
-        if (eq != std::string::npos) s[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    return s;
-}
+std::map<std::string, std::string> state() { return test::key_values(quorum_fixtures() / "state.txt"); }
 
 std::vector<std::string> frames_of(const std::string& bytes, std::size_t from) {
     std::vector<std::string> out;

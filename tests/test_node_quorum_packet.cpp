@@ -25,15 +25,7 @@ namespace {
 
 fs::path quorum_fixtures() { return test::fixtures() / "zk-quorum"; }
 
-std::map<std::string, std::string> state() {
-    std::map<std::string, std::string> s;
-    std::istringstream in(test::slurp(quorum_fixtures() / "state.txt"));
-    for (std::string line; std::getline(in, line);) {
-        const auto eq = line.find('=');
-        if (eq != std::string::npos) s[line.substr(0, eq)] = line.substr(eq + 1);
-    }
-    return s;
-}
+std::map<std::string, std::string> state() { return test::key_values(quorum_fixtures() / "state.txt"); }
 
 // Counts what a SNAP stream holds.
 struct TreeCount final : zab::SnapshotVisitor {
@@ -149,7 +141,7 @@ TEST_CASE("quorum packets: a partial packet waits, a hostile length is an error"
     p.type = kRequest;
     p.zxid = -1;
     p.data = std::string("abc");
-    p.authinfo = std::vector<AuthId>{{"ip", "127.0.0.1"}};
+    p.authinfo = std::vector<node::AuthId>{{"ip", "127.0.0.1"}};
     const std::string bytes = encode_quorum_packet(p);
     std::size_t used = 0;
     for (std::size_t n = 0; n < bytes.size(); ++n) {

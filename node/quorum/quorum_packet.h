@@ -12,6 +12,7 @@
 #pragma once
 
 #include "libformat/common/bytes.h"
+#include "node/wire.h"
 
 #include <cstdint>
 #include <optional>
@@ -45,12 +46,6 @@ enum PacketType : std::int32_t {
 const char* packet_type_name(std::int32_t type);
 
 constexpr std::int32_t kZab10Protocol = 0x10000;
-
-struct AuthId {
-    std::string scheme;
-    std::string id;
-    bool operator==(const AuthId&) const = default;
-};
 
 struct QuorumPacket {
     std::int32_t type = 0;
