@@ -78,7 +78,10 @@ void fsync_dir(const fs::path& dir) {
 }
 
 void write_file_durably(const fs::path& path, std::string_view bytes) {
-    const fs::path tmp = temp_beside(path);
+    write_file_durably(path, bytes, temp_beside(path));
+}
+
+void write_file_durably(const fs::path& path, std::string_view bytes, const fs::path& tmp) {
     {
         mutation_point("write");
         Fd fd(tmp, O_WRONLY | O_CREAT | O_TRUNC);

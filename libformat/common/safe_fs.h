@@ -23,6 +23,9 @@ std::uint64_t mutation_points_passed();
 void fsync_dir(const std::filesystem::path& dir);
 // Writes `bytes` to `path` via a temporary file in the same dir, renamed into place.
 void write_file_durably(const std::filesystem::path& path, std::string_view bytes);
+// The same through a temporary file of a given name (where another program
+// looks for it after a crash, as ZooKeeper does for currentEpoch.tmp).
+void write_file_durably(const std::filesystem::path& path, std::string_view bytes, const std::filesystem::path& tmp);
 // Copies `from` to `to` (which must not exist) via a temporary file: `to`
 // either does not exist or holds every byte.
 void copy_file_durably(const std::filesystem::path& from, const std::filesystem::path& to);
