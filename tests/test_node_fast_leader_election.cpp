@@ -87,6 +87,20 @@ struct Net {
             }
         }
     }
+    // Servers 1 (FOLLOWING) and 3 (LEADING) settled on leader 3 in `round`,
+    // with these peer epochs in their votes; then server 2 starts looking.
+    void join_established(std::int64_t round, std::int64_t leader_peer_epoch, std::int64_t follower_peer_epoch,
+                          std::int64_t until) {
+        Vote v;
+        v.leader = 3;
+        v.election_epoch = round;
+        v.peer_epoch = leader_peer_epoch;
+        settle(3, PeerState::Leading, v);
+        v.peer_epoch = follower_peer_epoch;
+        settle(1, PeerState::Following, v);
+        start(2);
+        run(until);
+    }
     void note(std::int64_t sid) {
         if (looking[sid]->decision() && !decided_at.count(sid)) decided_at[sid] = now;
     }
@@ -158,16 +172,9 @@ TEST_CASE("election: two of three decide without the third, whose votes never ar
 TEST_CASE("election: a server that starts late joins the established leader from its answers") {
     Net net;
     for (int s = 1; s <= 3; ++s) net.add(s, 0x100000005, 1);
-    net.voters = {1, 2, 3};
-    Vote v;
-    v.leader = 3;
-    v.zxid = 0x0;
-    v.election_epoch = 4;  // the ensemble's round, not the newcomer's first
-    v.peer_epoch = 2;      // refreshed to the new epoch after sync (ZOOKEEPER-1732)
-    net.settle(3, PeerState::Leading, v);
-    net.settle(1, PeerState::Following, v);
-    net.start(2);
-    net.run(10000);
+    // The ensemble's round, not the newcomer's first; both votes refreshed to
+    // the new epoch after sync (ZOOKEEPER-1732).
+    net.join_established(4, 2, 2, 10000);
     const ElectionDecision& d = net.decision(2);
     CHECK(d.state == PeerState::Following);
     CHECK(d.vote.leader == 3);
@@ -177,16 +184,9 @@ TEST_CASE("election: a server that starts late joins the established leader from
 TEST_CASE("election: a leader that kept its old peer epoch is never joined (ZOOKEEPER-1732)") {
     Net net;
     for (int s = 1; s <= 3; ++s) net.add(s, 0x100000005, 1);
-    Vote leader_vote;
-    leader_vote.leader = 3;
-    leader_vote.election_epoch = 4;  // another round than the newcomer's: only out-of-election votes count
-    leader_vote.peer_epoch = 0;      // not refreshed
-    Vote follower_vote = leader_vote;
-    follower_vote.peer_epoch = 1;
-    net.settle(3, PeerState::Leading, leader_vote);
-    net.settle(1, PeerState::Following, follower_vote);
-    net.start(2);
-    net.run(20000);
+    // Another round than the newcomer's, so only out-of-election votes count;
+    // the leader's peer epoch was not refreshed.
+    net.join_established(4, 0, 1, 20000);
     CHECK_FALSE(net.looking.at(2)->decision());  // LOOKING, re-sending with a growing wait
 }
 
@@ -232,14 +232,6 @@ TEST_CASE("election: a LOOKING sender of an older round gets my proposal back, a
 TEST_CASE("election: in the newcomer's own round a leader's and a follower's answers decide, peer epochs aside") {
     Net net;
     for (int s = 1; s <= 3; ++s) net.add(s, 0x100000005, 1);
-    Vote leader_vote;
-    leader_vote.leader = 3;
-    leader_vote.election_epoch = 1;  // the round a fresh process starts with
-    Vote follower_vote = leader_vote;
-    follower_vote.peer_epoch = 1;
-    net.settle(3, PeerState::Leading, leader_vote);
-    net.settle(1, PeerState::Following, follower_vote);
-    net.start(2);
-    net.run(10000);
+    net.join_established(1, 0, 1, 10000);  // round 1: the one a fresh process starts with
     CHECK(net.decision(2).vote.leader == 3);  // votes of this round compare the leader only
 }
