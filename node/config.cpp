@@ -1,5 +1,6 @@
 #include "node/config.h"
 
+#include "libformat/common/java_text.h"
 #include "libformat/zab/zoo_cfg.h"
 
 #include <fmt/format.h>
@@ -128,12 +129,8 @@ void finish_config(NodeConfig& c, const std::function<void(const std::string&)>&
         std::string line;
         std::getline(in, line);
         if (!line.empty() && line.back() == '\r') line.pop_back();
-        std::int64_t id = 0;
-        const auto r = std::from_chars(line.data(), line.data() + line.size(), id);
-        if (line.empty() || r.ec != std::errc() || r.ptr != line.data() + line.size()) {
-            throw std::runtime_error(fmt::format("serverid {} is not a number", line));
-        }
-        c.my_id = id;
+        c.my_id = java::parse_long(line);
+        if (!c.my_id) throw std::runtime_error(fmt::format("serverid {} is not a number", line));
     }
     c.ensemble = participants > 1 || (participants > 0 && !c.standalone_enabled);
     if (c.my_id) {

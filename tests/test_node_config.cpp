@@ -3,6 +3,7 @@
 // node_config_vs_zk.py compares them with a real QuorumPeerMain; these cases
 // pin the parsing details it does not reach.
 #include "helpers.h"
+#include "libformat/common/java_text.h"
 #include "libformat/zab/zoo_cfg.h"
 #include "node/config.h"
 
@@ -122,4 +123,19 @@ TEST_CASE("myid is a decimal number on the first line, with nothing around it") 
     node::NodeConfig second_line = config_in(tmp, keys, "2\n7\n");
     CHECK(finish_refusal(second_line).empty());
     CHECK(second_line.my_id == 2);
+}
+
+TEST_CASE("Java's String.split and Long.parseLong, as the config and epoch readers use them") {
+    using V = std::vector<std::string>;
+    CHECK(java::split("a:b::", ':') == V{"a", "b"});
+    CHECK(java::split(":a", ':') == V{"", "a"});
+    CHECK(java::split("::", ':').empty());
+    CHECK(java::split("", ':') == V{""});
+    CHECK(java::parse_long("+42") == 42);
+    CHECK(java::parse_long("-7") == -7);
+    CHECK_FALSE(java::parse_long(""));
+    CHECK_FALSE(java::parse_long("+"));
+    CHECK_FALSE(java::parse_long("+-1"));
+    CHECK_FALSE(java::parse_long(" 1"));
+    CHECK_FALSE(java::parse_long("9223372036854775808"));
 }

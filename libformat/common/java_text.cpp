@@ -156,4 +156,30 @@ std::string double_text(double value) {
 // Long.toHexString: two's complement, so -1 prints as ffffffffffffffff.
 std::string hex(std::int64_t value) { return fmt::format("{:x}", static_cast<std::uint64_t>(value)); }
 
+std::vector<std::string> split(std::string_view s, char sep) {
+    std::vector<std::string> parts;
+    std::string cur;
+    for (char c : s) {
+        if (c == sep) {
+            parts.push_back(std::move(cur));
+            cur.clear();
+        } else {
+            cur += c;
+        }
+    }
+    parts.push_back(std::move(cur));
+    while (!parts.empty() && parts.back().empty()) parts.pop_back();
+    if (parts.empty() && s.empty()) parts.emplace_back();  // "".split(x) is [""]
+    return parts;
+}
+
+std::optional<std::int64_t> parse_long(std::string_view s) {
+    // from_chars takes a '-' but not a '+', and nothing else Long.parseLong refuses.
+    const std::size_t skip = s.size() > 1 && s[0] == '+' && s[1] != '-' ? 1 : 0;
+    std::int64_t v = 0;
+    const auto r = std::from_chars(s.data() + skip, s.data() + s.size(), v);
+    if (s.size() == skip || r.ec != std::errc() || r.ptr != s.data() + s.size()) return std::nullopt;
+    return v;
+}
+
 }  // namespace zabra::java

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace zabra::java {
 
@@ -20,5 +22,12 @@ std::string double_text(double value);
 
 // Long.toHexString: two's complement, lower case, no leading zeros.
 std::string hex(std::int64_t value);
+
+// And text as Java reads it, for configs and files ZooKeeper parses:
+// String.split at one character (trailing empty parts dropped; "" gives one
+// empty part), and Long.parseLong (an optional sign, then decimal digits
+// only, within int64; nothing else, no blanks).
+std::vector<std::string> split(std::string_view s, char sep);
+std::optional<std::int64_t> parse_long(std::string_view s);
 
 }  // namespace zabra::java

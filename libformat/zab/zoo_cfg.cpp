@@ -1,8 +1,11 @@
 #include "libformat/zab/zoo_cfg.h"
 
+#include "libformat/common/java_text.h"
+
 #include <fmt/format.h>
 
 #include <cctype>
+#include <cstdint>
 #include <fstream>
 #include <stdexcept>
 
@@ -17,68 +20,40 @@ std::string trim(const std::string& s) {
     return s.substr(b, e - b + 1);
 }
 
-// String.split(sep): trailing empty strings are dropped, as Java does.
-std::vector<std::string> java_split(const std::string& s, char sep) {
-    std::vector<std::string> parts;
-    std::string cur;
-    for (char c : s) {
-        if (c == sep) {
-            parts.push_back(std::move(cur));
-            cur.clear();
-        } else {
-            cur += c;
-        }
-    }
-    parts.push_back(std::move(cur));
-    while (parts.size() > 1 && parts.back().empty()) parts.pop_back();
-    if (parts.size() == 1 && parts[0].empty() && !s.empty()) parts.clear();
-    return parts;
-}
-
 // Integer.parseInt, then InetSocketAddress's range check.
 std::uint16_t port_of(const std::string& host, const std::string& text) {
-    std::int64_t v = 0;
-    bool ok = !text.empty() && text.size() <= 10;
-    std::size_t i = text.size() > 1 && (text[0] == '+' || text[0] == '-') ? 1 : 0;
-    ok = ok && i < text.size();
-    for (; ok && i < text.size(); ++i) {
-        ok = text[i] >= '0' && text[i] <= '9';
-        if (ok) v = v * 10 + (text[i] - '0');
+    const std::optional<std::int64_t> v = java::parse_long(text);
+    if (!v || *v < INT32_MIN || *v > INT32_MAX) {
+        throw std::runtime_error(fmt::format("Address unresolved: {}:{}", host, text));
     }
-    if (!ok || v > 2147483647) throw std::runtime_error(fmt::format("Address unresolved: {}:{}", host, text));
-    if (text[0] == '-') v = -v;
-    if (v < 0 || v > 65535) throw std::runtime_error(fmt::format("port out of range:{}", v));
-    return static_cast<std::uint16_t>(v);
+    if (*v < 0 || *v > 65535) throw std::runtime_error(fmt::format("port out of range:{}", *v));
+    return static_cast<std::uint16_t>(*v);
 }
 
 }  // namespace
 
 std::vector<std::string> host_and_ports(const std::string& s) {
-    if (s.empty() || s[0] != '[') return java_split(s, ':');
+    if (s.empty() || s[0] != '[') return java::split(s, ':');
     const auto close = s.find(']');
     if (close == std::string::npos) throw std::runtime_error(s + " starts with '[' but has no matching ']'");
     if (close + 2 == s.size()) throw std::runtime_error(s + " doesn't have a port after colon");
     if (close + 2 > s.size()) return {s.substr(1, close - 1)};
     std::vector<std::string> parts{s.substr(1, close - 1)};
-    for (auto& p : java_split(s.substr(close + 2), ':')) parts.push_back(std::move(p));
+    for (auto& p : java::split(s.substr(close + 2), ':')) parts.push_back(std::move(p));
     return parts;
 }
 
 ZooCfgServer parse_zoo_cfg_server(const std::string& key, const std::string& value) {
     ZooCfgServer s;
     const std::string id = key.substr(key.find('.') + 1);
-    try {
-        std::size_t used = 0;
-        s.sid = std::stoll(id, &used);
-        if (used != id.size()) throw std::invalid_argument(id);
-    } catch (const std::exception&) {
-        throw std::runtime_error(fmt::format("{}: \"{}\" is not a server id (a number)", key, id));
-    }
+    const std::optional<std::int64_t> sid = java::parse_long(id);
+    if (!sid) throw std::runtime_error(fmt::format("{}: \"{}\" is not a server id (a number)", key, id));
+    s.sid = *sid;
     const std::string wrong_format = fmt::format(
         "{} does not have the form server_config or server_config;client_config where server_config is the pipe "
         "separated list of host:port:port or host:port:port:type and client_config is port or host:port",
         value);
-    const std::vector<std::string> server_client = java_split(value, ';');
+    const std::vector<std::string> server_client = java::split(value, ';');
     if (server_client.empty() || server_client.size() > 2) throw std::runtime_error(wrong_format);
     if (server_client.size() == 2) {
         const std::vector<std::string> client = host_and_ports(server_client[1]);

@@ -1,10 +1,10 @@
 #include "node/quorum/election_wire.h"
 
 #include "libformat/common/byte_cursor.h"
+#include "libformat/common/java_text.h"
 
 #include <fmt/format.h>
 
-#include <cstdint>
 
 namespace zabra::node::quorum {
 
@@ -39,30 +39,17 @@ std::optional<ConnectionHeader> decode_connection_header(ByteSpan bytes, std::si
     h.address = std::string(reinterpret_cast<const char*>(bytes.data()) + 20, static_cast<std::size_t>(n));
     h.v2 = protocol == kProtocolV2;
     // Each address, '|'-separated in either version, must be host:port with
-    // a number for a port (InitialMessage.parse).
-    std::string rest = *h.address;
-    while (!rest.empty() && rest.back() == '|') rest.pop_back();  // Java's split drops trailing empty parts
-    std::size_t start = 0;
-    for (;;) {
-        const std::size_t bar = rest.find('|', start);
-        const std::string one = rest.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+    // a port number (InitialMessage.parse: Integer.parseInt, InetSocketAddress).
+    for (const std::string& one : java::split(*h.address, '|')) {
         std::vector<std::string> hp;
         try {
             hp = zab::host_and_ports(one);
         } catch (const std::runtime_error&) {
         }
-        // Integer.parseInt (an optional sign, digits), then a port number.
-        bool ok = hp.size() == 2 && !hp[1].empty() && hp[1].size() <= 11;
-        const std::size_t first = ok && (hp[1][0] == '-' || hp[1][0] == '+') ? 1 : 0;
-        ok = ok && first < hp[1].size();
-        for (std::size_t i = first; ok && i < hp[1].size(); ++i) ok = hp[1][i] >= '0' && hp[1][i] <= '9';
-        if (ok) {
-            const long long port = std::stoll(hp[1]);
-            ok = port >= 0 && port <= 65535;  // InetSocketAddress refuses any other
+        const std::optional<std::int64_t> port = hp.size() == 2 ? java::parse_long(hp[1]) : std::nullopt;
+        if (!port || *port < 0 || *port > 65535) {
+            throw FormatError(fmt::format("connection header: badly formed address \"{}\"", one), 20);
         }
-        if (!ok) throw FormatError(fmt::format("connection header: badly formed address \"{}\"", one), 20);
-        if (bar == std::string::npos) break;
-        start = bar + 1;
     }
     used = 20 + static_cast<std::size_t>(n);
     return h;

@@ -1,10 +1,10 @@
 #include "node/quorum/epoch_files.h"
 
+#include "libformat/common/java_text.h"
 #include "libformat/common/safe_fs.h"
 
 #include <fmt/format.h>
 
-#include <charconv>
 #include <fstream>
 #include <stdexcept>
 #include <system_error>
@@ -20,14 +20,9 @@ std::int64_t read_epoch_file(const fs::path& file) {
     }
     std::string line;
     std::getline(in, line);
-    // Long.parseLong: an optional sign and digits, nothing else.
-    std::int64_t v = 0;
-    const char* b = line.data() + (line.size() > 1 && line[0] == '+' ? 1 : 0);
-    const auto r = std::from_chars(b, line.data() + line.size(), v);
-    if (line.empty() || r.ec != std::errc() || r.ptr != line.data() + line.size()) {
-        throw std::runtime_error(fmt::format("Found {} in {}", line, file.string()));
-    }
-    return v;
+    const std::optional<std::int64_t> v = java::parse_long(line);
+    if (!v) throw std::runtime_error(fmt::format("Found {} in {}", line, file.string()));
+    return *v;
 }
 
 void write_epoch_file(const fs::path& snap_dir, const char* name, std::int64_t value) {
