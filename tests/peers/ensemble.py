@@ -78,6 +78,25 @@ class Ensemble(Members):
         except TimeoutError as e:
             raise TimeoutError("%s; their modes: %s" % (e, last)) from None
 
+    def wait_caught_up(self, sids=None, timeout=30.0):
+        """Until the given servers (default: the running ones) all report the
+        same last zxid in srvr, i.e. every follower has applied what the
+        leader committed; returns that zxid.  A test that calls an ensemble
+        "idle" right after writing waits for this first."""
+        sids = list(sids or self.running())
+        last = {}
+
+        def check():
+            last.clear()
+            last.update({s: self.servers[s].zxid() for s in sids})
+            values = set(last.values())
+            return values.pop() if len(values) == 1 and None not in values else None
+        try:
+            return wait_until(check, timeout, "servers %s at one zxid" % sids)
+        except TimeoutError as e:
+            raise TimeoutError("%s; their zxids: %s" % (e, {s: None if z is None else hex(z)
+                                                           for s, z in last.items()})) from None
+
     def leader(self, timeout=90.0):
         """The leader's sid, once the running servers have a quorum."""
         return self.wait_for_quorum(timeout=timeout)

@@ -150,6 +150,10 @@ class Server:
     def srvr(self):
         return fourlw.srvr(self.hostport)
 
+    def zxid(self):
+        """The last zxid srvr reports, or None when the server does not answer."""
+        return fourlw.zxid(self.hostport)
+
     def four_letter(self, cmd):
         return fourlw.four_letter(self.hostport, cmd)
 

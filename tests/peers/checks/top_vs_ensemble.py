@@ -109,6 +109,9 @@ def main():
     leader = ens.start()
     say("ensemble up, leader %d (%s)" % (leader, hp(leader)))
     write_znodes(ens, "/init", 20, 32)
+    # "idle" below means every follower has applied the writes: on a loaded
+    # machine a follower may still be behind when the last create returns
+    say("all at zxid %#x" % ens.wait_caught_up())
 
     # (a) ---------------------------------------------------------------------
     say("(a) zabra top --once --json")
