@@ -39,9 +39,9 @@ void Server::handle_connect(Conn& c, const std::string& payload, std::int64_t ar
         close_conn(c.id, fmt::format("bad connect request: {}", e.what()));
         return;
     }
-    if (q.last_zxid_seen > m_proc->last_zxid()) {
+    if (q.last_zxid_seen > m_proc->committed_zxid()) {
         close_conn(c.id, fmt::format("refusing session request: client has seen zxid 0x{:x}, our last zxid is 0x{:x}",
-                                     q.last_zxid_seen, m_proc->last_zxid()));
+                                     q.last_zxid_seen, m_proc->committed_zxid()));
         return;
     }
     ConnectResponse rsp;
@@ -58,7 +58,7 @@ void Server::handle_connect(Conn& c, const std::string& payload, std::int64_t ar
         c.view.session = s->id;
         c.view.timeout_ms = s->timeout_ms;
         submit_txn(*o.txn);
-        m_pending.push_back({o.txn->header.zxid, c.id, encode_connect_response(rsp), false, arrived_ms, 0, {}});
+        m_pending.push_back({*o.txn, c.id, encode_connect_response(rsp), false, arrived_ms});
         return;
     }
     // As ZooKeeper (reopenSession): the session's current connection is

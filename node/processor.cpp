@@ -121,18 +121,6 @@ std::string invalid_path_reason(const std::string& path) {
     return {};
 }
 
-std::optional<NodeState> TreeView::get(const std::string& path) const {
-    if (auto it = m_overlay.find(path); it != m_overlay.end()) return it->second;
-    const zab::DataNode* n = m_tree.find(path);
-    if (n == nullptr) return std::nullopt;
-    NodeState s;
-    s.stat = n->stat;
-    s.acl = m_tree.acl_list(n->acl);
-    s.child_count = n->children ? static_cast<std::int32_t>(n->children->size()) : 0;
-    s.data_length = n->data ? static_cast<std::int32_t>(n->data->size()) : 0;
-    return s;
-}
-
 // DataNode.copyStat: the stored cversion counts creates only; clients see
 // creates and deletes. Containers and TTL nodes show no owner.
 Stat client_stat(const zab::StatPersisted& stored, std::int32_t data_length, std::int32_t num_children) {
@@ -207,8 +195,7 @@ zab::TxnHeader Processor::next_header(std::int64_t session, std::int32_t cxid, s
 }
 
 Outcome Processor::finish_write(zab::Txn txn, std::int32_t xid) {
-    m_tree.apply(txn);
-    if (m_o.digest_enabled && txn.header.type != zab::op::error) txn.digest = zab::TxnDigest{2, m_tree.digest()};
+    if (m_o.digest_enabled && txn.header.type != zab::op::error) txn.digest = zab::TxnDigest{2, m_outstanding.digest()};
     Outcome o;
     Reply r;
     r.xid = xid;
@@ -216,6 +203,18 @@ Outcome Processor::finish_write(zab::Txn txn, std::int32_t xid) {
     o.reply = std::move(r);
     o.txn = std::move(txn);
     return o;
+}
+
+bool Processor::commit(const zab::Txn& txn) {
+    const std::int64_t expected = m_outstanding.digest();
+    m_tree.apply(txn);
+    m_outstanding.committed(txn.header.zxid, expected);
+    return !txn.digest || txn.digest->tree_digest == m_tree.digest();
+}
+
+void Processor::drop_uncommitted() {
+    m_outstanding.clear();
+    m_last_zxid = committed_zxid();
 }
 
 Outcome Processor::create_session(std::int32_t requested_timeout_ms, std::int64_t now_ms, Session*& created) {
@@ -366,15 +365,16 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
         p->stat.cversion = parent_cversion;
         p->stat.pzxid = zxid;
         ++p->child_count;
-        view.put(tree_key(parent), *p);
+        view.put(tree_key(parent), *p, zxid);
         NodeState n;
         n.stat.czxid = n.stat.mzxid = n.stat.pzxid = zxid;
         n.stat.ctime = n.stat.mtime = now_ms;
         n.stat.ephemeral_owner = owner;
         n.acl = *acl;
         n.data_length = c.data ? static_cast<std::int32_t>(c.data->size()) : 0;
+        n.path_data_crc = zab::path_data_crc(path, c.data);
         if (result != nullptr) *result = client_stat(n);
-        view.put(path, std::move(n));
+        view.put(path, std::move(n), zxid);
         return code::ok;
     }
     case opcode::delete_:
@@ -395,10 +395,7 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
         if (const std::int32_t e = check_version(n->stat.version, d.version, next); e != code::ok) return e;
         if (n->child_count > 0) return code::not_empty;
         out = zab::DeleteTxn{d.path};
-        --p->child_count;
-        p->stat.pzxid = zxid;
-        view.put(tree_key(parent), *p);
-        view.erase(d.path);
+        view.remove(d.path, zxid);
         return code::ok;
     }
     case opcode::setData: {
@@ -412,8 +409,9 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
         n->stat.mzxid = zxid;
         n->stat.mtime = now_ms;
         n->data_length = d.data ? static_cast<std::int32_t>(d.data->size()) : 0;
+        n->path_data_crc = zab::path_data_crc(d.path, d.data);
         if (result != nullptr) *result = client_stat(*n);
-        view.put(tree_key(d.path), *n);
+        view.put(tree_key(d.path), *n, zxid);
         return code::ok;
     }
     case opcode::setACL: {
@@ -429,7 +427,7 @@ std::int32_t Processor::prepare_op(const Session& s, std::int32_t type, const Re
         n->stat.aversion = next;
         n->acl = *acl;
         if (result != nullptr) *result = client_stat(*n);
-        view.put(tree_key(d.path), *n);
+        view.put(tree_key(d.path), *n, zxid);
         return code::ok;
     }
     case opcode::check: {
@@ -457,7 +455,7 @@ Outcome Processor::read(const Session& s, const Request& r) {
     Outcome o;
     Reply rep;
     rep.xid = r.xid;
-    rep.zxid = m_last_zxid;
+    rep.zxid = committed_zxid();
     auto node_at = [this](const std::string& path) { return m_tree.find(tree_key(path)); };
     // The node, if it is there and `perm` allows it; else null, with the error set.
     auto readable = [&](const std::string& path, std::int32_t perm) -> const zab::DataNode* {
@@ -544,7 +542,7 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
     switch (r.type) {
     case opcode::ping: {
         Outcome o;
-        o.reply = Reply{xid::ping, m_last_zxid, code::ok, {}};
+        o.reply = Reply{xid::ping, committed_zxid(), code::ok, {}};
         return o;
     }
     case opcode::auth: {
@@ -563,7 +561,7 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
     case opcode::setWatches:
     case opcode::setWatches2: {
         Outcome o;
-        o.reply = Reply{xid::set_watches, m_last_zxid, code::ok, {}};
+        o.reply = Reply{xid::set_watches, committed_zxid(), code::ok, {}};
         return o;
     }
     case opcode::closeSession: {
@@ -584,10 +582,10 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
         // it is logged as the error txn ZooKeeper logs. Passing, ZooKeeper
         // logs a CheckVersionTxn it cannot read back at startup (and never
         // answers): zabra-node logs ErrorTxn(0) instead and answers.
-        TreeView view(m_tree);
+        TreeView scratch(m_outstanding);  // a check changes nothing
         zab::TxnBody body;
         std::int32_t type = 0;
-        const std::int32_t err = prepare_op(s, r.type, r.body, m_last_zxid + 1, now_ms, view, body, type);
+        const std::int32_t err = prepare_op(s, r.type, r.body, m_last_zxid + 1, now_ms, scratch, body, type);
         return error_txn(s, r, err, now_ms);
     }
     case opcode::create:
@@ -597,31 +595,31 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
     case opcode::delete_:
     case opcode::setData:
     case opcode::setACL: {
-        TreeView view(m_tree);
         zab::TxnBody body;
         std::int32_t type = r.type;
-        const std::int32_t err = prepare_op(s, r.type, r.body, m_last_zxid + 1, now_ms, view, body, type);
+        Stat after;
+        const std::int32_t err =
+            prepare_op(s, r.type, r.body, m_last_zxid + 1, now_ms, m_outstanding, body, type, &after);
         if (err != code::ok) return error_txn(s, r, err, now_ms);
         zab::Txn t;
         t.header = next_header(s.id, r.xid, type, now_ms);
         t.body = std::move(body);
         const std::string path = *zab::txn_path(t.body);
         Outcome o = finish_write(std::move(t), r.xid);
-        const zab::DataNode* n = m_tree.find(tree_key(path));
         switch (r.type) {
         case opcode::create: o.reply->body = path; break;
         case opcode::create2:
         case opcode::createContainer:
-        case opcode::createTTL: o.reply->body = std::pair<std::string, Stat>{path, n ? stat_of(*n) : Stat{}}; break;
+        case opcode::createTTL: o.reply->body = std::pair<std::string, Stat>{path, after}; break;
         case opcode::setData:
-        case opcode::setACL: o.reply->body = n ? stat_of(*n) : Stat{}; break;
+        case opcode::setACL: o.reply->body = after; break;
         default: break;
         }
         return o;
     }
     case opcode::multi: {
         const auto& ops = std::get<MultiOps>(r.body);
-        TreeView view(m_tree);
+        TreeView view(m_outstanding);  // merged only if every op passes
         const std::int64_t zxid = m_last_zxid + 1;
         std::vector<zab::SubTxn> subs;
         std::vector<Stat> op_stats(ops.size());
@@ -662,6 +660,7 @@ Outcome Processor::process(Session& s, const Request& r, std::int64_t now_ms) {
         } else {
             std::vector<std::pair<std::int32_t, std::string>> done;
             for (const auto& sub : applied_ops) done.emplace_back(sub.type, *zab::txn_path(sub.body));
+            view.merge_into_base();
             o = finish_write(std::move(t), r.xid);
             for (std::size_t i = 0; i < done.size(); ++i) {
                 const auto& [type, path] = done[i];
@@ -700,7 +699,9 @@ Outcome Processor::close_session(std::int64_t id, std::int32_t cxid, std::int64_
     // The txn lists the session's ephemerals (zookeeper.closeSessionTxn.enabled).
     zab::Txn t;
     t.header = next_header(id, cxid, zab::op::closeSession, now_ms);
-    t.body = close_session_body(m_tree.ephemerals_of(id));
+    std::vector<std::string> ephemerals = m_outstanding.ephemerals_of(id);
+    for (const std::string& path : ephemerals) m_outstanding.remove(path, t.header.zxid);  // as killSession will
+    t.body = close_session_body(std::move(ephemerals));
     m_sessions.erase(id);
     return finish_write(std::move(t), cxid);
 }
@@ -709,15 +710,18 @@ std::vector<Outcome> Processor::expire_containers(std::int64_t now_ms) {
     // ContainerManager.getCandidates: empty containers that once had a
     // child, and childless TTL nodes whose TTL since mtime has passed.
     std::vector<std::string> doomed;
-    for (const auto& [path, n] : m_tree.nodes()) {
-        const bool empty = !n.children || n.children->empty();
-        if (!empty) continue;
-        const std::int64_t owner = n.stat.ephemeral_owner;
-        if (owner == kContainerOwner && n.stat.cversion > 0) {
+    // Candidates come from the committed tree; each is judged as the
+    // outstanding changes leave it.
+    for (const auto& [path, node] : m_tree.nodes()) {
+        const std::int64_t owner = node.stat.ephemeral_owner;
+        if (owner != kContainerOwner && (static_cast<std::uint64_t>(owner) >> 56) != 0xff) continue;
+        const std::optional<NodeState> n = m_outstanding.get(path);
+        if (!n || n->child_count > 0) continue;
+        if (owner == kContainerOwner && n->stat.cversion > 0) {
             doomed.push_back(path);
         } else if ((static_cast<std::uint64_t>(owner) >> 56) == 0xff) {  // a TTL node
             const std::int64_t ttl = owner & 0x00FFFFFFFFFFFFFFLL;
-            if (now_ms - n.stat.mtime > ttl) doomed.push_back(path);
+            if (now_ms - n->stat.mtime > ttl) doomed.push_back(path);
         }
     }
     std::sort(doomed.begin(), doomed.end());
@@ -726,6 +730,7 @@ std::vector<Outcome> Processor::expire_containers(std::int64_t now_ms) {
         zab::Txn t;
         t.header = next_header(0, 0, zab::op::deleteContainer, now_ms);
         t.body = zab::DeleteTxn{path};
+        m_outstanding.remove(path, t.header.zxid);
         out.push_back(finish_write(std::move(t), 0));
         out.back().reply.reset();
     }

@@ -1,15 +1,19 @@
 // The request pipeline's logic, free of sockets and disks: ZooKeeper's
-// PrepRequestProcessor (validate a request, turn it into a txn) and
-// FinalRequestProcessor (apply it, build the reply), over one data tree.
+// PrepRequestProcessor (validate a request against the tree and the
+// outstanding changes, turn it into a txn and its reply) and
+// FinalRequestProcessor's part that applies a committed txn to the tree
+// (doc/zabra-node-pipeline.md).
 //
-// A write is applied to the tree when it is prepared, so later requests see
-// it; its reply is released by the caller only once the txn is durable. The
-// caller keeps requests in order (a read waits behind the writes before it),
-// so no client ever sees what is not yet on disk. An ensemble would put its
-// proposal/commit step between prepare and reply without changing this.
+// process() prepares: it changes only the outstanding changes, never the
+// tree. What lies between prepare and commit is the caller's: standalone,
+// the txn is made durable (sync, then final); in an ensemble, proposed and
+// acknowledged by a quorum. commit() then applies it, in zxid order, and the
+// caller releases the reply. Reads see the committed tree only; the caller
+// keeps them behind the writes that came before them.
 #pragma once
 
 #include "libformat/zab/data_tree.h"
+#include "node/outstanding_changes.h"
 #include "node/wire.h"
 
 #include <cstdint>
@@ -41,39 +45,22 @@ struct ProcessorOptions {
     std::int64_t start_ms = 0;  // seeds the session ids, as SessionTrackerImpl.initializeNextSessionId
 };
 
-// What a request produced: the txn to log (already applied), if any, and
-// the reply to send once it is durable.
+// What a request produced: the txn to log and commit (prepared, not yet
+// applied), if any, and the reply to send once it is committed.
 struct Outcome {
     std::optional<zab::Txn> txn;
     std::optional<Reply> reply;
     bool close_connection = false;  // after the reply (closeSession, failed auth)
 };
 
-// The tree as a request sees it: the data tree plus the effects of the
-// earlier ops of the same multi (ZooKeeper's outstanding ChangeRecords).
-struct NodeState {
-    zab::StatPersisted stat;
-    std::vector<zab::Acl> acl;
-    std::int32_t child_count = 0;
-    std::int32_t data_length = 0;
-};
-class TreeView {
-public:
-    explicit TreeView(const zab::DataTree& tree) : m_tree(tree) {}
-    std::optional<NodeState> get(const std::string& path) const;
-    void put(const std::string& path, NodeState n) { m_overlay[path] = std::move(n); }
-    void erase(const std::string& path) { m_overlay[path] = std::nullopt; }
-
-private:
-    const zab::DataTree& m_tree;
-    std::map<std::string, std::optional<NodeState>> m_overlay;
-};
-
 class Processor {
 public:
     Processor(zab::DataTree& tree, ProcessorOptions options);
 
+    // The last zxid prepared, and the last one applied to the tree.
     std::int64_t last_zxid() const { return m_last_zxid; }
+    std::int64_t committed_zxid() const { return m_tree.last_processed_zxid(); }
+    bool has_uncommitted() const { return m_last_zxid > committed_zxid(); }
     void set_last_zxid(std::int64_t z) { m_last_zxid = z; }
     const std::map<std::int64_t, Session>& sessions() const { return m_sessions; }
     Session* find_session(std::int64_t id);
@@ -89,6 +76,13 @@ public:
 
     Outcome process(Session& s, const Request& request, std::int64_t now_ms);
 
+    // Applies a committed txn to the tree (the next one in zxid order). False
+    // when the txn carries a digest the tree does not reach: the tree and the
+    // proposal disagree (ZooKeeper logs "Digests are not matching").
+    bool commit(const zab::Txn& txn);
+    // Forgets every prepared, uncommitted txn (a leader that lost its quorum).
+    void drop_uncommitted();
+
     // closeSession txns for the sessions whose time is up (they are marked
     // closing; the caller logs the txns and drops their connections).
     std::vector<Outcome> expire_sessions(std::int64_t now_ms);
@@ -98,6 +92,8 @@ public:
 
 private:
     zab::TxnHeader next_header(std::int64_t session, std::int32_t cxid, std::int32_t type, std::int64_t now_ms);
+    // The txn with its digest (the tree's once every outstanding change is
+    // applied) and a reply without a body.
     Outcome finish_write(zab::Txn txn, std::int32_t xid);
     // Logs a closeSession (cxid: the client's xid, 0 on expiry) and ends the session.
     Outcome close_session(std::int64_t id, std::int32_t cxid, std::int64_t now_ms);
@@ -105,8 +101,9 @@ private:
     Outcome read(const Session& s, const Request& r);
     Stat stat_of(const zab::DataNode& n) const;
     bool allowed(const Session& s, const zab::DataNode& n, std::int32_t perm) const;
-    // Validates one write op against the tree (plus the earlier ops of a
-    // multi, which are applied to a scratch copy) and builds its txn body.
+    // Validates one write op against `view` (the tree, the outstanding
+    // changes, and for a multi its earlier ops in a scratch layer), records
+    // its changes there, and builds its txn body.
     // `result` gets the node's stat as a client sees it right after this op
     // (a multi's results show each op's own moment, not the end state).
     std::int32_t prepare_op(const Session& s, std::int32_t type, const RequestBody& body, std::int64_t zxid,
@@ -120,6 +117,7 @@ private:
     std::int64_t m_last_zxid = 0;
     std::int64_t m_next_session = 0;
     std::map<std::int64_t, Session> m_sessions;
+    TreeView m_outstanding{m_tree};
 };
 
 // Whether `auth` may do `perm` on a node with `acl` (ZooKeeperServer.checkACL).

@@ -1,7 +1,8 @@
 // Server: requests in arrival order across all connections, as ZooKeeper's
-// pipeline keeps them. A write is prepared at once and answered when its txn
-// is durable; a request that logs nothing waits until every earlier txn is
-// durable, so no reply shows what is not on disk (server_core.h).
+// pipeline keeps them. A write is prepared at once (the outstanding changes
+// hold it), logged, and committed once durable: applied, its watches fired,
+// its reply sent. A request that logs nothing waits until every earlier txn
+// is committed, so no reply shows what is not on disk (server_core.h).
 #include "node/clock.h"
 #include "node/server_core.h"
 
@@ -56,7 +57,7 @@ bool Server::waits_for_disk(const Conn& c, const std::string& payload) const {
 
 bool Server::must_wait(const Conn& c, const std::string& payload) const {
     if (!m_backlog.empty()) return true;
-    return m_durable.load() < m_proc->last_zxid() && waits_for_disk(c, payload);
+    return m_proc->has_uncommitted() && waits_for_disk(c, payload);
 }
 
 void Server::on_frame(Conn& c, std::string payload) {
@@ -76,7 +77,7 @@ void Server::drain_backlog() {
             m_backlog.pop_front();
             continue;
         }
-        if (m_durable.load() < m_proc->last_zxid() && waits_for_disk(*c, q.payload)) return;
+        if (m_proc->has_uncommitted() && waits_for_disk(*c, q.payload)) return;
         QueuedFrame item = std::move(q);
         m_backlog.pop_front();
         handle(*c, item.payload, item.arrived_ms);
@@ -141,13 +142,11 @@ void Server::send_events(const std::vector<WatchEvent>& events) {
 void Server::deliver(const Outcome& o, Conn* c, std::int64_t arrived_ms) {
     if (o.txn) {
         submit_txn(*o.txn);
-        std::vector<WatchEvent> events = m_watches.fire(*o.txn);
         if (!o.reply || c == nullptr) {
-            if (!events.empty()) m_pending.push_back({o.txn->header.zxid, 0, {}, false, arrived_ms, 0, std::move(events)});
+            m_pending.push_back({*o.txn, 0, {}, false, arrived_ms});
             return;
         }
-        m_pending.push_back({o.txn->header.zxid, c->id, encode_reply(*o.reply), o.close_connection, arrived_ms,
-                             o.reply->xid, std::move(events)});
+        m_pending.push_back({*o.txn, c->id, encode_reply(*o.reply), o.close_connection, arrived_ms});
         return;
     }
     if (!o.reply || c == nullptr) return;
@@ -162,15 +161,19 @@ void Server::submit_txn(const zab::Txn& t) {
     if (m_snapshots->txn_logged(t)) m_syncer->roll();
 }
 
-void Server::release_durable() {
+void Server::commit_durable() {
     const std::int64_t durable = m_durable.load();
-    while (!m_pending.empty() && m_pending.front().zxid <= durable) {
-        PendingReply p = std::move(m_pending.front());
+    while (!m_pending.empty() && m_pending.front().txn.header.zxid <= durable) {
+        PendingTxn p = std::move(m_pending.front());
         m_pending.pop_front();
-        send_events(p.events);
-        Conn* c = m_conns.find(p.conn);
+        if (!m_proc->commit(p.txn)) {
+            log(fmt::format("digest mismatch at zxid 0x{:x}: the tree does not reach the digest the txn was "
+                            "prepared with", p.txn.header.zxid));
+        }
+        send_events(m_watches.fire(p.txn));
+        Conn* c = p.conn != 0 ? m_conns.find(p.conn) : nullptr;
         if (c == nullptr) continue;
-        record_reply(*c, p.zxid, p.arrived_ms);
+        record_reply(*c, p.txn.header.zxid, p.arrived_ms);
         m_conns.send(*c, p.frame);
         if (p.close_after) c->close_after_flush = true;
     }

@@ -111,8 +111,8 @@ int Server::run() {
             }
         }
         if (fds[0].revents & POLLIN) m_conns.accept_all();
-        release_durable();
-        m_snapshots->step(*m_tree, m_proc->last_zxid(), [this] {
+        commit_durable();
+        m_snapshots->step(*m_tree, m_proc->committed_zxid(), [this] {
             std::vector<std::pair<std::int64_t, std::int32_t>> sessions;
             for (const auto& [id, s] : m_proc->sessions()) sessions.emplace_back(id, s.timeout_ms);
             return sessions;
@@ -123,7 +123,7 @@ int Server::run() {
     }
     m_snapshots->drop_unfinished();  // the logs hold everything
     m_syncer->stop();
-    release_durable();
+    commit_durable();
     for (auto& [id, c] : m_conns.all()) m_conns.write(c);
     m_snapshots->stop();
     m_conns.close_all();

@@ -1,7 +1,7 @@
 // The standalone server behind run_server (server.h): one class whose jobs
 // live in their own files. server.cpp: start-up, the event loop, shut-down;
-// request_pipeline.cpp: requests in arrival order, writes held until their
-// txn is durable, expiries; client_handshake.cpp: a connection's first
+// request_pipeline.cpp: requests in arrival order, writes prepared, logged
+// and committed once durable (sync, then final), expiries; client_handshake.cpp: a connection's first
 // frames (four-letter words, ConnectRequest); server_monitor.cpp: what the
 // four-letter words show. Sockets are in client_conns, snapshots in
 // snapshot_scheduler, the request logic in processor. Internal to node/.
@@ -31,15 +31,13 @@ struct QueuedFrame {
     std::int64_t arrived_ms = 0;
 };
 
-// A reply released once its txn is durable.
-struct PendingReply {
-    std::int64_t zxid = 0;
-    std::uint64_t conn = 0;
+// A prepared txn on its way to commit, and the reply released then.
+struct PendingTxn {
+    zab::Txn txn;
+    std::uint64_t conn = 0;  // 0: nobody waits for a reply (expiries)
     std::string frame;
     bool close_after = false;
     std::int64_t arrived_ms = 0;
-    std::int64_t cxid = 0;
-    std::vector<WatchEvent> events;  // sent first, to their connections
 };
 
 // Reply latencies, for srvr/stat/mntr.
@@ -65,14 +63,16 @@ private:
     // request_pipeline.cpp
     void on_frame(Conn& c, std::string payload);
     // Whether a frame creates no txn, so must not run while earlier txns are
-    // still on their way to disk.
+    // still uncommitted.
     bool waits_for_disk(const Conn& c, const std::string& payload) const;
     bool must_wait(const Conn& c, const std::string& payload) const;
     void drain_backlog();
     void handle(Conn& c, const std::string& payload, std::int64_t arrived_ms);
     void deliver(const Outcome& o, Conn* c, std::int64_t arrived_ms);
     void submit_txn(const zab::Txn& t);
-    void release_durable();
+    // Standalone, a txn commits once durable: applies the durable ones in
+    // order, fires their watches and releases their replies.
+    void commit_durable();
     void record_reply(Conn& c, std::int64_t zxid, std::int64_t arrived_ms);
     void send_events(const std::vector<WatchEvent>& events);
     void tick();
@@ -93,7 +93,7 @@ private:
     int m_wake = -1, m_signals = -1;
     std::atomic<std::int64_t> m_durable{0};
     std::deque<QueuedFrame> m_backlog;
-    std::deque<PendingReply> m_pending;
+    std::deque<PendingTxn> m_pending;
     WatchManager m_watches;
     std::int64_t m_started_ms = 0;
     LatencyStats m_latency;

@@ -34,7 +34,7 @@ std::uint64_t open_fds() {
 MonitorView Server::monitor_view() const {
     MonitorView v;
     v.version = m_o.version;
-    v.zxid = m_proc->last_zxid();
+    v.zxid = m_proc->committed_zxid();
     v.min_latency_ms = m_latency.min_ms;
     v.max_latency_ms = m_latency.max_ms;
     v.avg_latency_ms =

@@ -27,7 +27,6 @@ bool SnapshotScheduler::txn_logged(const zab::Txn& t) {
         return false;
     }
     // SyncRequestProcessor: roll the log now, snapshot, draw new jitter.
-    // The tree holds this txn already: the snapshot is named after it.
     start(t.header.zxid);
     m_txns_since = 0;
     m_bytes_since = 0;
@@ -43,10 +42,14 @@ void SnapshotScheduler::start(std::int64_t zxid) {
     }
     if (m_job.valid()) m_job.get();
     m_snapshot.emplace(zxid);
+    m_begun = false;
 }
 
 void SnapshotScheduler::step(const zab::DataTree& tree, std::int64_t last_zxid, const SessionList& sessions) {
-    if (!m_snapshot || !m_snapshot->step(tree, 4096)) return;
+    if (!m_snapshot) return;
+    if (!m_begun && tree.last_processed_zxid() < m_snapshot->zxid()) return;
+    m_begun = true;
+    if (!m_snapshot->step(tree, 4096)) return;
     auto parts = std::make_shared<FuzzySnapshot::Parts>(m_snapshot->finish(tree, last_zxid, sessions()));
     const std::int64_t zxid = m_snapshot->zxid();
     m_snapshot.reset();

@@ -37,14 +37,17 @@ public:
     SnapshotScheduler(const SnapshotScheduler&) = delete;
     SnapshotScheduler& operator=(const SnapshotScheduler&) = delete;
 
-    // Counts a txn that was just applied and logged; true when a snapshot
-    // named after it has been started, so that the log is rolled now.
+    // Counts a txn that was just logged; true when a snapshot named after
+    // it has been started, so that the log is rolled now.
     bool txn_logged(const zab::Txn& t);
     // Starts a snapshot of the tree as it is at `zxid` (skipped, with
-    // ZooKeeper's "too busy to snap", while one is still being taken).
+    // ZooKeeper's "too busy to snap", while one is still being taken). Its
+    // serialising begins once the tree has applied `zxid`: txns are logged
+    // before they are committed, and a fuzzy snapshot must hold every txn up
+    // to its name.
     void start(std::int64_t zxid);
     // Whether a snapshot is being serialised (the loop should not sleep).
-    bool serialising() const { return m_snapshot.has_value(); }
+    bool serialising() const { return m_snapshot.has_value() && m_begun; }
     // (id, timeout ms) of every session, asked for when a snapshot ends.
     using SessionList = std::function<std::vector<std::pair<std::int64_t, std::int32_t>>()>;
     // One slice of the snapshot being serialised; when it is done, hands it
@@ -67,6 +70,7 @@ private:
     std::int64_t m_rand_roll = 0;
     std::int64_t m_rand_size = 0;
     std::optional<FuzzySnapshot> m_snapshot;  // being serialised, a slice per loop turn
+    bool m_begun = false;                     // the tree has reached its zxid
     std::future<void> m_job;                  // writing the previous one
     std::int64_t m_last_snapshot_zxid = -1;
 };

@@ -32,7 +32,9 @@ struct Live {
     std::int64_t now = 1'700'000'000'000;
     Live() { keep(proc.create_session(30000, now, session)); }
     void keep(const Outcome& o) {
-        if (o.txn) log.push_back(*o.txn);
+        if (!o.txn) return;
+        REQUIRE(proc.commit(*o.txn));  // standalone: committed before the next request
+        log.push_back(*o.txn);
     }
     void run(std::int32_t type, RequestBody body) { keep(proc.process(*session, Request{xid++, type, std::move(body)}, ++now)); }
     void create(const std::string& path, const std::vector<zab::Acl>& acl = {{31, "world", "anyone"}}) {

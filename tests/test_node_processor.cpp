@@ -23,12 +23,18 @@ struct Fixture {
     std::int32_t next_xid = 1;
     std::int64_t now = 1'700'000'000'000;
 
-    Fixture() { proc.create_session(30000, now, session); }
+    Fixture() { commit(proc.create_session(30000, now, session)); }
 
-    Outcome run(std::int32_t type, RequestBody body) {
+    // Standalone: each txn commits before the next request (sync, then final).
+    Outcome commit(Outcome o) {
+        if (o.txn) REQUIRE(proc.commit(*o.txn));
+        return o;
+    }
+    Outcome prepare(std::int32_t type, RequestBody body) {
         Request r{next_xid++, type, std::move(body)};
         return proc.process(*session, r, ++now);
     }
+    Outcome run(std::int32_t type, RequestBody body) { return commit(prepare(type, std::move(body))); }
     Outcome create(const std::string& path, std::int32_t flags = 0, std::int32_t type = opcode::create,
                    std::int64_t ttl = -1) {
         return run(type, CreateRequest{path, std::string("d"), std::vector<zab::Acl>{{31, "world", "anyone"}}, flags,
@@ -220,6 +226,8 @@ TEST_CASE("sessions expire on tick boundaries and their ephemerals go") {
     CHECK(f.proc.expire_sessions(f.now + 1000).empty());
     const auto expired = f.proc.expire_sessions(f.now + 40000);
     REQUIRE(expired.size() == 1);
+    CHECK(f.tree.find("/e") != nullptr);  // prepared, not yet committed
+    f.commit(expired[0]);
     CHECK(expired[0].txn->header.type == zab::op::closeSession);
     CHECK(expired[0].txn->header.cxid == 0);
     CHECK(f.tree.find("/e") == nullptr);
@@ -255,7 +263,7 @@ TEST_CASE("every logged txn's digest is the tree's after applying it") {
     check(f.run(opcode::setACL, SetAclRequest{"/a", std::vector<zab::Acl>{{1, "world", "anyone"}}, -1}));
     check(f.run(opcode::delete_, DeleteRequest{"/a/b0000000000", -1}));
     check(f.create("/c", 4, opcode::createContainer));
-    for (const auto& o : f.proc.expire_containers(f.now + 1)) check(o);
+    for (const auto& o : f.proc.expire_containers(f.now + 1)) check(f.commit(o));
 }
 
 TEST_CASE("wire: a reply frame has the length, the header and the body") {

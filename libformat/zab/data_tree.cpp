@@ -27,32 +27,17 @@ std::string parent_path(const std::string& path) {
     return slash == std::string::npos ? std::string() : path.substr(0, slash);
 }
 
-std::uint32_t node_digest(std::string_view path, const Buffer& data, const StatPersisted& st) {
-    if (path == "/") path = "";
-    std::string block;
-    block.reserve(kStatPersistedSize);
-    append_be64(block, static_cast<std::uint64_t>(st.czxid));
-    append_be64(block, static_cast<std::uint64_t>(st.mzxid));
-    append_be64(block, static_cast<std::uint64_t>(st.pzxid));
-    append_be64(block, static_cast<std::uint64_t>(st.ctime));
-    append_be64(block, static_cast<std::uint64_t>(st.mtime));
-    append_be32(block, static_cast<std::uint32_t>(st.version));
-    append_be32(block, static_cast<std::uint32_t>(st.cversion));
-    append_be32(block, static_cast<std::uint32_t>(st.aversion));
-    append_be64(block, static_cast<std::uint64_t>(st.ephemeral_owner));
-    std::uint32_t crc = crc32_update(0, as_bytes(path));
+bool digest_counts(std::string_view path) { return !digest_excluded(path); }
+
+std::uint32_t path_data_crc(std::string_view path, const Buffer& data) {
+    std::uint32_t crc = crc32_update(0, as_bytes(path == "/" ? std::string_view() : path));
     if (data) crc = crc32_update(crc, as_bytes(*data));
-    return crc32_update(crc, as_bytes(block));
+    return crc;
 }
 
-void DataTree::unhash(const std::string& path, DataNode& n) {
-    if (!digest_excluded(path)) m_digest -= n.digest;
-}
-
-void DataTree::rehash(const std::string& path, DataNode& n) {
-    // node digest = CRC-32(path, data, stat block), put together from the
-    // kept CRC-32(path, data) so data need not be kept or hashed again.
-    const StatPersisted& st = n.stat;
+std::uint32_t node_digest_from_crc(std::uint32_t path_data_crc, const StatPersisted& st) {
+    // node digest = CRC-32(path, data, stat block): the CRC of path and data
+    // continued over the stat, so data need not be kept or hashed again.
     std::uint8_t block[kStatPersistedSize];
     std::uint8_t* p = block;
     auto put64 = [&p](std::int64_t v) {
@@ -70,14 +55,24 @@ void DataTree::rehash(const std::string& path, DataNode& n) {
     put32(st.cversion);
     put32(st.aversion);
     put64(st.ephemeral_owner);
-    n.digest = crc32_update(n.path_data_crc, {block, kStatPersistedSize});  // continues the CRC
+    return crc32_update(path_data_crc, {block, kStatPersistedSize});
+}
+
+std::uint32_t node_digest(std::string_view path, const Buffer& data, const StatPersisted& st) {
+    return node_digest_from_crc(path_data_crc(path, data), st);
+}
+
+void DataTree::unhash(const std::string& path, DataNode& n) {
+    if (!digest_excluded(path)) m_digest -= n.digest;
+}
+
+void DataTree::rehash(const std::string& path, DataNode& n) {
+    n.digest = node_digest_from_crc(n.path_data_crc, n.stat);
     if (!digest_excluded(path)) m_digest += n.digest;
 }
 
 void DataTree::set_data(const std::string& path, DataNode& n, const Buffer& data) {
-    std::uint32_t crc = crc32_update(0, as_bytes(path == "/" ? std::string_view() : std::string_view(path)));
-    if (data) crc = crc32_update(crc, as_bytes(*data));
-    n.path_data_crc = crc;
+    n.path_data_crc = path_data_crc(path, data);
     if (m_keep_data) n.data = data;
 }
 

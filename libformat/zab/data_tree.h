@@ -34,6 +34,12 @@ constexpr std::int32_t node_exists = -110;
 }  // namespace err
 
 std::uint32_t node_digest(std::string_view path, const Buffer& data, const StatPersisted& stat);
+// Its two halves, for whoever tracks digests of nodes not (yet) in a tree:
+// CRC-32 of the path ("/" as "") and data, continued over the stat block.
+std::uint32_t path_data_crc(std::string_view path, const Buffer& data);
+std::uint32_t node_digest_from_crc(std::uint32_t path_data_crc, const StatPersisted& stat);
+// Whether a node's digest is part of the tree digest (not under /zookeeper/).
+bool digest_counts(std::string_view path);
 
 struct DataNode {
     Buffer data;  // not kept by a digest-only tree
