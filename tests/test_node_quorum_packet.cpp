@@ -3,6 +3,7 @@
 // ensemble was elected, synced and took writes (tests/fixtures/zk-quorum/,
 // captured by scripts/make-quorum-fixtures).
 #include "helpers.h"
+#include "quorum_capture.h"
 #include "libformat/common/error.h"
 #include "libformat/zab/jute.h"
 #include "libformat/zab/txn_codec.h"
@@ -23,44 +24,10 @@ using namespace zabra::node::quorum;
 
 namespace {
 
-fs::path quorum_fixtures() { return test::fixtures() / "zk-quorum"; }
+using test::packets_of;
+using test::quorum_fixtures;
 
-std::map<std::string, std::string> state() { return test::key_values(quorum_fixtures() / "state.txt"); }
-
-// Counts what a SNAP stream holds.
-struct TreeCount final : zab::SnapshotVisitor {
-    std::uint64_t nodes = 0;
-    bool root = false, zookeeper = false;
-    void on_node(const zab::SnapshotNode& n) override {
-        ++nodes;
-        root = root || n.path.empty();
-        zookeeper = zookeeper || n.path == "/zookeeper";
-    }
-};
-
-std::vector<QuorumPacket> packets_of(const std::string& bytes) {
-    std::vector<QuorumPacket> out;
-    std::size_t pos = 0;
-    while (pos < bytes.size()) {
-        std::size_t used = 0;
-        const auto p = next_quorum_packet(as_bytes(bytes).subspan(pos), used, zab::kDefaultMaxBuffer);
-        REQUIRE(p);  // a captured stream ends at a packet's end
-        CHECK(encode_quorum_packet(*p) == bytes.substr(pos, used));
-        out.push_back(*p);
-        pos += used;
-        if (p->type == kSnap) {
-            // The leader's tree follows, then "BenWasHere".
-            TreeCount tree;
-            const auto snap = read_snap_stream(as_bytes(bytes).subspan(pos), tree, used, zab::kDefaultMaxBuffer);
-            REQUIRE(snap);
-            CHECK(tree.root);
-            CHECK(tree.zookeeper);
-            CHECK(snap->nodes == tree.nodes);
-            pos += used;
-        }
-    }
-    return out;
-}
+std::map<std::string, std::string> state() { return test::quorum_state(); }
 
 }  // namespace
 
