@@ -12,7 +12,8 @@ SLF4J_SIMPLE = "/usr/share/java/slf4j-simple.jar"
 SLF4J_NOP = "/usr/share/java/slf4j-nop.jar"
 
 # our binaries: environment variable, else <repo>/$BUILD_DIR (default build)
-_BINARIES = {"zabra": ("ZABRA", "tools/zabra"), "zabra-node": ("ZABRA_NODE", "node/zabra-node")}
+_BINARIES = {"zabra": ("ZABRA", "tools/zabra"), "zabra-node": ("ZABRA_NODE", "node/zabra-node"),
+             "zabra_election_probe": ("ZABRA_ELECTION_PROBE", "tests/zabra_election_probe")}
 
 
 def binary(name):
