@@ -10,6 +10,7 @@
 #include "node/config.h"
 #include "node/quorum/election_wire.h"
 #include "node/quorum/quorum_packet.h"
+#include "libformat/zab/data_tree.h"
 #include "node/quorum/snap_stream.h"
 
 #include <doctest/doctest.h>
@@ -132,4 +133,51 @@ TEST_CASE("quorum packets: a partial packet waits, a hostile length is an error"
     CHECK_THROWS_AS(next_quorum_packet(as_bytes(negative), used, zab::kDefaultMaxBuffer), FormatError);
 
     CHECK(decode_learner_info(as_bytes(std::string(8, '\0'))).protocol_version == 1);  // pre-Zab-1.0 learner
+}
+
+TEST_CASE("a real leader's SNAP stream builds the leader's tree, and ours carries the same tree in as many bytes") {
+    const std::string bytes = test::slurp(quorum_fixtures() / "quorum3-2.0.down");
+    std::size_t pos = 0, used = 0;
+    std::optional<QuorumPacket> snap;
+    while (!snap) {
+        const auto p = next_quorum_packet(as_bytes(bytes).subspan(pos), used, zab::kDefaultMaxBuffer);
+        REQUIRE(p);
+        pos += used;
+        if (p->type == kSnap) snap = p;
+    }
+    zab::DataTreeBuilder builder;
+    REQUIRE(read_snap_stream(as_bytes(bytes).subspan(pos), builder, used, zab::kDefaultMaxBuffer));
+    const std::string theirs = bytes.substr(pos, used);
+    pos += used;
+    zab::DataTree tree = builder.finish(snap->zxid);
+    CHECK(tree.last_processed_zxid() == snap->zxid);
+    const std::size_t nodes = tree.nodes().size();
+    CHECK(nodes > 600);
+
+    // The next PROPOSAL carries the digest of the leader's tree after it:
+    // the tree we built is the leader's, node for node.
+    std::optional<zab::Txn> next;
+    while (!next) {
+        const auto p = next_quorum_packet(as_bytes(bytes).subspan(pos), used, zab::kDefaultMaxBuffer);
+        REQUIRE(p);
+        pos += used;
+        if (p->type == kProposal) next = zab::decode_txn(as_bytes(*p->data));
+    }
+    REQUIRE(next->digest);
+    std::vector<std::pair<std::int64_t, std::int32_t>> sessions(tree.sessions().begin(), tree.sessions().end());
+    const std::string ours = encode_snap_stream(tree, sessions);
+    tree.apply(*next);
+    CHECK(tree.digest() == next->digest->tree_digest);
+
+    // Ours: the same sessions, ACLs and nodes (children in another order
+    // than Java's HashSet gives), so the same length, and it reads back to
+    // the same tree.
+    CHECK(ours.size() == theirs.size());
+    zab::DataTreeBuilder again;
+    REQUIRE(read_snap_stream(as_bytes(ours), again, used, zab::kDefaultMaxBuffer));
+    CHECK(used == ours.size());
+    zab::DataTree back = again.finish(snap->zxid);
+    CHECK(back.nodes().size() == nodes);
+    back.apply(*next);
+    CHECK(back.digest() == next->digest->tree_digest);
 }

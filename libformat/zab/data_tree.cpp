@@ -169,25 +169,30 @@ DataTree DataTree::from_snapshot(const Snapshot& snap, std::int64_t name_zxid) {
     return t;
 }
 
+DataTreeBuilder::DataTreeBuilder(bool keep_data, const WorkingSet* working_set) : m_tree(keep_data) {
+    m_tree.begin_load();
+    m_tree.m_working_set = working_set;
+}
+
+void DataTreeBuilder::on_session(const SnapshotSession& s) { m_tree.m_sessions[s.id] = s.timeout; }
+
+void DataTreeBuilder::on_acl(const SnapshotAcl& a) { m_tree.load_acl(a); }
+
+void DataTreeBuilder::on_node(const SnapshotNode& n) { m_tree.load_node(n); }
+
+DataTree DataTreeBuilder::finish(std::int64_t name_zxid, const SnapshotTrailer& trailer) {
+    m_tree.m_working_set = nullptr;
+    m_tree.end_load(trailer, name_zxid);
+    return std::move(m_tree);
+}
+
 DataTree DataTree::load(ByteSpan file, std::int64_t name_zxid, SnapshotReadResult& result,
                         const SnapshotReadOptions& options, bool keep_data, const WorkingSet* working_set) {
-    struct Loader final : SnapshotVisitor {
-        DataTree& t;
-        explicit Loader(DataTree& tt) : t(tt) {}
-        void on_session(const SnapshotSession& s) override { t.m_sessions[s.id] = s.timeout; }
-        void on_acl(const SnapshotAcl& a) override { t.load_acl(a); }
-        void on_node(const SnapshotNode& n) override { t.load_node(n); }
-    };
     if (keep_data && working_set) throw std::logic_error("DataTree::load: a working set needs a digest-only tree");
     auto load_with = [&](const WorkingSet* ws) {
-        DataTree t(keep_data);
-        t.begin_load();
-        t.m_working_set = ws;
-        Loader loader(t);
-        result = read_snapshot(file, loader, options);
-        t.m_working_set = nullptr;
-        t.end_load(result.trailer, name_zxid);
-        return t;
+        DataTreeBuilder builder(keep_data, ws);
+        result = read_snapshot(file, builder, options);
+        return builder.finish(name_zxid, result.trailer);
     };
     DataTree t = load_with(working_set);
     if (t.m_parents_missed.empty()) return t;

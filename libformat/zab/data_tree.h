@@ -99,6 +99,8 @@ struct DigestCheck {
     bool matches() const { return !compared || expected == actual; }
 };
 
+class DataTreeBuilder;
+
 class DataTree {
 public:
     // The tree of a fresh server: "", /zookeeper, /zookeeper/quota and the
@@ -127,6 +129,7 @@ public:
                          const WorkingSet* working_set = nullptr);
     std::size_t unkept_nodes() const { return m_unkept.size(); }
 
+
     ApplyResult apply(const Txn& txn);
 
     // apply() plus the comparisons ZooKeeper makes during restore: the
@@ -150,6 +153,7 @@ public:
     const std::map<std::int64_t, std::vector<Acl>>& acls() const { return m_acls; }
 
 private:
+    friend class DataTreeBuilder;
     void begin_load();
     void load_acl(const SnapshotAcl& a);
     void load_node(const SnapshotNode& sn);
@@ -183,6 +187,23 @@ private:
     std::int64_t m_last_zxid = 0;
     std::optional<ZxidDigest> m_pending_snapshot_digest;
     DigestCheck m_load_check;
+};
+
+// A tree built from a snapshot body handed to it piece by piece (a file
+// being read, or a leader's SNAP stream): sessions, ACLs, nodes, then
+// finish(zxid). Throws FormatError for a bad tree.
+class DataTreeBuilder final : public SnapshotVisitor {
+public:
+    explicit DataTreeBuilder(bool keep_data = true, const WorkingSet* working_set = nullptr);
+    void on_session(const SnapshotSession& s) override;
+    void on_acl(const SnapshotAcl& a) override;
+    void on_node(const SnapshotNode& n) override;
+    // `name_zxid`: the zxid replay continues after; the trailer's digest, if
+    // any, is compared when the tree reaches it.
+    DataTree finish(std::int64_t name_zxid, const SnapshotTrailer& trailer = {});
+
+private:
+    DataTree m_tree;
 };
 
 // True when `next` can directly follow `prev` in one server's history: the

@@ -21,6 +21,12 @@ void append_snapshot_head(std::string& out, const SnapshotHeader& header, const 
     w.i32(static_cast<std::int32_t>(header.magic));
     w.i32(header.version);
     w.i64(header.dbid);
+    append_snapshot_body_head(out, sessions, acls);
+}
+
+void append_snapshot_body_head(std::string& out, const std::vector<SnapshotSession>& sessions,
+                               const std::vector<SnapshotAcl>& acls) {
+    JuteWriter w(out);
     w.i32(static_cast<std::int32_t>(sessions.size()));
     for (const auto& s : sessions) {
         w.i64(s.id);

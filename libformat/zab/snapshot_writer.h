@@ -14,6 +14,9 @@ std::string encode_snapshot_stream(const Snapshot& snap);
 // seals, and the digest and lastProcessedZxid sections present in it).
 void append_snapshot_head(std::string& out, const SnapshotHeader& header, const std::vector<SnapshotSession>& sessions,
                           const std::vector<SnapshotAcl>& acls);
+// The head without the file header: what a leader's SNAP stream starts with.
+void append_snapshot_body_head(std::string& out, const std::vector<SnapshotSession>& sessions,
+                               const std::vector<SnapshotAcl>& acls);
 void append_snapshot_node(std::string& out, std::string_view path, const Buffer& data, std::int64_t acl,
                           const StatPersisted& stat);
 void append_snapshot_trailer(std::string& out, const SnapshotTrailer& trailer);

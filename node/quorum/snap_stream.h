@@ -3,13 +3,18 @@
 // header, seals or digest, then a signature.
 //
 //   snap_stream := body (libformat/zab/snapshot_body.h) ‖ ustring "BenWasHere"
+//   body        := int32 n ‖ (int64 session ‖ int32 timeout)*n ‖ acl cache ‖ node* ‖ ustring "/"
 #pragma once
 
 #include "libformat/common/bytes.h"
+#include "libformat/zab/data_tree.h"
 #include "libformat/zab/snapshot_reader.h"
 
 #include <cstdint>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace zabra::node::quorum {
 
@@ -21,5 +26,12 @@ namespace zabra::node::quorum {
 // stream's length.
 std::optional<zab::SnapshotReadResult> read_snap_stream(ByteSpan bytes, zab::SnapshotVisitor& visitor,
                                                         std::size_t& used, std::uint32_t max_buffer);
+
+// What a leader sends after SNAP: the whole tree, with `sessions` (id,
+// timeout ms) as the session tracker holds them, nodes depth first as
+// snapshot files have them, then the signature. (A learner builds its tree
+// from it with zab::DataTreeBuilder.)
+std::string encode_snap_stream(const zab::DataTree& tree,
+                               const std::vector<std::pair<std::int64_t, std::int32_t>>& sessions);
 
 }  // namespace zabra::node::quorum
