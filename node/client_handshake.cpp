@@ -32,6 +32,11 @@ void Server::process_frames(std::uint64_t id) {
 }
 
 void Server::handle_connect(Conn& c, const std::string& payload, std::int64_t arrived_ms) {
+    if (!m_serving) {
+        // As ZooKeeper's "ZooKeeperServer not running": no session while looking for a leader or syncing.
+        close_conn(c.id, "not serving: no leader yet");
+        return;
+    }
     ConnectRequest q;
     try {
         q = decode_connect_request(as_bytes(payload), kMaxPacket);
@@ -47,6 +52,19 @@ void Server::handle_connect(Conn& c, const std::string& payload, std::int64_t ar
     ConnectResponse rsp;
     rsp.read_only = q.read_only ? std::optional<bool>(false) : std::nullopt;
     c.handshake_done = true;
+    if (q.session_id == 0 && m_role == PeerRole::Following) {
+        // Sessions are global: the leader logs createSession, and the client
+        // is answered once it comes back committed.
+        const std::int64_t id = m_proc->next_session_id();
+        rsp.timeout_ms = m_proc->negotiate_timeout(q.timeout_ms);
+        rsp.session_id = id;
+        rsp.password = session_password(id);
+        c.session = id;
+        c.view.session = id;
+        c.view.timeout_ms = rsp.timeout_ms;
+        forward_new_session(c, rsp.timeout_ms, rsp, arrived_ms);
+        return;
+    }
     if (q.session_id == 0) {
         Session* s = nullptr;
         const Outcome o = m_proc->create_session(q.timeout_ms, wall_ms(), s);

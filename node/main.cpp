@@ -1,4 +1,4 @@
-// zabra-node CONFIG [--set key=value]... [--force-recover]
+// zabra-node CONFIG [--set key=value]... [--force-recover]: standalone, or an ensemble member (node/server.h)
 #include "node/config.h"
 #include "node/server.h"
 #include "zabra/version.h"
@@ -12,8 +12,10 @@
 #include <iostream>
 
 int main(int argc, char** argv) {
-    CLI::App app{"zabra-node: a minimal ZooKeeper-compatible standalone server that writes real ZooKeeper data.\n"
-                 "Clients (kazoo, zkCli) use it like ZooKeeper 3.8; its dataDir is readable by ZooKeeper and zabra."};
+    CLI::App app{"zabra-node: a ZooKeeper-compatible server that writes real ZooKeeper data.\n"
+                 "Clients (kazoo, zkCli) use it like ZooKeeper 3.8; its dataDir is readable by ZooKeeper and zabra.\n"
+                 "With server.N lines it joins an ensemble (with ZooKeeper 3.8 servers or not) as a follower;\n"
+                 "it has no leader role yet."};
     app.set_version_flag("--version", std::string("zabra-node ") + zabra::kVersion);
     std::string config_file;
     std::vector<std::string> overrides;
@@ -41,14 +43,6 @@ int main(int argc, char** argv) {
         }
         c.force_recover = force_recover;
         zabra::node::finish_config(c, [&log](const std::string& s) { log(s); });
-        if (c.ensemble) {
-            std::string ids;
-            for (const auto& [sid, server] : c.servers) ids += (ids.empty() ? "" : ", ") + std::to_string(sid);
-            throw std::runtime_error(fmt::format(
-                "{} describes an ensemble (servers {}; myid {}): zabra-node cannot join an ensemble yet; "
-                "without the server.N lines it runs standalone",
-                config_file, ids, *c.my_id));
-        }
         zabra::node::ServerOptions o{c, log, std::string("3.8.0-zabra-") + zabra::kVersion};
         return zabra::node::run_server(o);
     } catch (const std::exception& e) {

@@ -209,6 +209,21 @@ bool Processor::commit(const zab::Txn& txn) {
     const std::int64_t expected = m_outstanding.digest();
     m_tree.apply(txn);
     m_outstanding.committed(txn.header.zxid, expected);
+    const bool prepared_here = txn.header.zxid <= m_last_zxid;  // else another server's (we follow)
+    m_last_zxid = std::max(m_last_zxid, txn.header.zxid);
+    const std::int64_t id = txn.header.client_id;
+    if (prepared_here) {
+        // the session opened or ended when it was prepared
+    } else if (txn.header.type == zab::op::createSession && !m_sessions.count(id)) {
+        Session s;
+        s.id = id;
+        s.timeout_ms = std::get<zab::CreateSessionTxn>(txn.body).timeout;
+        s.password = session_password(id);
+        s.expires_at_ms = expiry_for(txn.header.time, s.timeout_ms);
+        m_sessions[id] = std::move(s);
+    } else if (txn.header.type == zab::op::closeSession) {
+        m_sessions.erase(id);
+    }
     return !txn.digest || txn.digest->tree_digest == m_tree.digest();
 }
 
@@ -230,10 +245,12 @@ Outcome Processor::create_session(std::int32_t requested_timeout_ms, std::int64_
     return finish_write(std::move(t), 0);
 }
 
-Stat Processor::stat_of(const zab::DataNode& n) const {
+Stat node_stat(const zab::DataNode& n) {
     return client_stat(n.stat, n.data ? static_cast<std::int32_t>(n.data->size()) : 0,
                        n.children ? static_cast<std::int32_t>(n.children->size()) : 0);
 }
+
+Stat Processor::stat_of(const zab::DataNode& n) const { return node_stat(n); }
 
 bool Processor::allowed(const Session& s, const zab::DataNode& n, std::int32_t perm) const {
     return acl_allows(m_tree.acl_list(n.acl), s.auth, perm);

@@ -71,12 +71,18 @@ public:
 
     // A new session: the createSession txn; the session exists from now on.
     Outcome create_session(std::int32_t requested_timeout_ms, std::int64_t now_ms, Session*& created);
+    // A new session's id on a server that does not prepare txns (a
+    // follower: the leader logs its createSession); the session itself
+    // exists once that txn commits.
+    std::int64_t next_session_id() { return m_next_session++; }
     // Keeps a session alive (any packet from its client).
     void touch(Session& s, std::int64_t now_ms);
 
     Outcome process(Session& s, const Request& request, std::int64_t now_ms);
 
-    // Applies a committed txn to the tree (the next one in zxid order). False
+    // Applies a committed txn to the tree (the next one in zxid order); a
+    // createSession or closeSession another server prepared also opens or
+    // ends the session here (sessions are global). False
     // when the txn carries a digest the tree does not reach: the tree and the
     // proposal disagree (ZooKeeper logs "Digests are not matching").
     bool commit(const zab::Txn& txn);
@@ -122,6 +128,9 @@ private:
 
 // Whether `auth` may do `perm` on a node with `acl` (ZooKeeperServer.checkACL).
 bool acl_allows(const std::vector<zab::Acl>& acl, const std::vector<AuthId>& auth, std::int32_t perm);
+
+// A node's stat as a client sees it (DataNode.copyStat).
+Stat node_stat(const zab::DataNode& n);
 
 // The password of a session (16 bytes, a function of its id).
 std::string session_password(std::int64_t session_id);

@@ -57,7 +57,7 @@ bool Server::waits_for_disk(const Conn& c, const std::string& payload) const {
 
 bool Server::must_wait(const Conn& c, const std::string& payload) const {
     if (!m_backlog.empty()) return true;
-    return m_proc->has_uncommitted() && waits_for_disk(c, payload);
+    return (m_proc->has_uncommitted() || !m_forwarded.empty()) && waits_for_disk(c, payload);
 }
 
 void Server::on_frame(Conn& c, std::string payload) {
@@ -77,7 +77,7 @@ void Server::drain_backlog() {
             m_backlog.pop_front();
             continue;
         }
-        if (m_proc->has_uncommitted() && waits_for_disk(*c, q.payload)) return;
+        if ((m_proc->has_uncommitted() || !m_forwarded.empty()) && waits_for_disk(*c, q.payload)) return;
         QueuedFrame item = std::move(q);
         m_backlog.pop_front();
         handle(*c, item.payload, item.arrived_ms);
@@ -101,6 +101,14 @@ void Server::handle(Conn& c, const std::string& payload, std::int64_t arrived_ms
     m_proc->touch(*s, wall_ms());
     c.view.last_cxid = r.xid;
     c.view.last_op = short_op(r.type);
+    if (m_role == PeerRole::Following) {
+        m_touched[s->id] = s->timeout_ms;  // told to the leader in the next PING answer
+        if (produces_txn(r.type) || r.type == opcode::sync) {
+            if (r.type == opcode::closeSession) s->closing = true;
+            forward(c, r, payload, arrived_ms);
+            return;
+        }
+    }
     Outcome o;
     try {
         o = m_proc->process(*s, r, wall_ms());

@@ -13,9 +13,16 @@
 #include "node/processor.h"
 #include "node/server.h"
 #include "node/snapshot_scheduler.h"
+#include "node/quorum/election_net.h"
+#include "node/quorum/election_runner.h"
+#include "node/quorum/epoch_files.h"
+#include "node/quorum/follower_sync.h"
 #include "node/watches.h"
 
 #include <atomic>
+#include <map>
+#include <optional>
+#include <poll.h>
 #include <deque>
 #include <filesystem>
 #include <memory>
@@ -40,6 +47,33 @@ struct PendingTxn {
     std::int64_t arrived_ms = 0;
 };
 
+// What this server is in its ensemble (standalone: no ensemble).
+enum class PeerRole { Standalone, Looking, Following, Leading };
+
+// A client request a follower forwarded to the leader, answered when its
+// txn comes back committed (or, for sync, when the leader's SYNC comes).
+struct ForwardedRequest {
+    std::uint64_t conn = 0;
+    std::int64_t session = 0;
+    std::int32_t xid = 0;
+    std::int32_t type = 0;
+    std::int64_t arrived_ms = 0;
+    std::optional<ConnectResponse> connect;  // a new session: answered once its createSession commits
+    std::string sync_path;
+};
+
+// A follower's connection to its leader's quorum port.
+struct LeaderLink {
+    int fd = -1;
+    bool connecting = false;
+    int tries = 0;
+    std::int64_t retry_at_ms = 0;
+    std::string in, out;
+    std::optional<quorum::QuorumPacket> snap;  // a SNAP packet whose tree is still coming
+    std::unique_ptr<zab::DataTree> received_tree;
+    std::int64_t last_heard_ms = 0;
+};
+
 // Reply latencies, for srvr/stat/mntr.
 struct LatencyStats {
     std::int64_t min_ms = 0, max_ms = 0;
@@ -54,6 +88,13 @@ public:
     int run();
 
 private:
+    // server.cpp
+    void open_storage();
+    // One turn of the event loop; false once the server must stop
+    // (m_exit_code says how).
+    bool turn();
+    void reload_database();
+
     void log(const std::string& s) { m_o.log(s); }
 
     // client_handshake.cpp
@@ -80,6 +121,29 @@ private:
     // server_monitor.cpp
     MonitorView monitor_view() const;
 
+    // ensemble.cpp: the election, and what follows a decision
+    void start_ensemble();
+    void start_looking();
+    void on_decided(const quorum::ElectionDecision& d);
+    quorum::ElectionSetup election_setup() const;
+    void leave_role(const std::string& why);
+
+    // follower_role.cpp
+    void start_following(const quorum::ElectionDecision& d);
+    void link_pollfd(std::vector<pollfd>& fds);
+    void on_link_poll(short revents, std::int64_t now_ms);
+    void read_link();
+    void run_follower_steps(std::vector<quorum::FollowerStep> steps);
+    void send_to_leader(const quorum::QuorumPacket& p);
+    void flush_link();
+    void forward(Conn& c, const Request& r, const std::string& payload, std::int64_t arrived_ms);
+    void forward_new_session(Conn& c, std::int32_t timeout_ms, ConnectResponse rsp, std::int64_t arrived_ms);
+    void apply_from_leader(const zab::Txn& t);
+    void truncate_to(std::int64_t zxid);
+    void take_received_tree();
+    void write_full_snapshot();
+    void wait_durable(std::int64_t zxid);
+
     void close_conn(std::uint64_t id, const std::string& why);
 
     const ServerOptions& m_o;
@@ -99,6 +163,22 @@ private:
     LatencyStats m_latency;
     std::int64_t m_next_expiry_check = 0;
     std::int64_t m_next_container_check = 0;
+    bool m_stopping = false;
+    int m_exit_code = 0;
+
+    // The ensemble (doc/zab-follower.md); m_serving: clients are served
+    // (always, standalone; once synced, in an ensemble).
+    PeerRole m_role = PeerRole::Standalone;
+    bool m_serving = true;
+    quorum::Epochs m_epochs;
+    std::unique_ptr<quorum::ElectionNet> m_election_net;
+    std::unique_ptr<quorum::ElectionRunner> m_election;
+    quorum::Vote m_vote;                   // what this server answers once decided
+    std::int64_t m_role_deadline_ms = 0;   // LEADING: when to look again (no leader role yet)
+    std::unique_ptr<quorum::FollowerSync> m_follower;
+    LeaderLink m_link;
+    std::deque<ForwardedRequest> m_forwarded;
+    std::map<std::int64_t, std::int32_t> m_touched;  // sessions touched since the leader's last PING
 };
 
 }  // namespace zabra::node

@@ -41,7 +41,14 @@ MonitorView Server::monitor_view() const {
         m_latency.count ? static_cast<double>(m_latency.sum_ms) / static_cast<double>(m_latency.count) : 0;
     v.packets_received = m_conns.received();
     v.packets_sent = m_conns.sent();
-    v.outstanding_requests = m_backlog.size() + m_pending.size();
+    v.outstanding_requests = m_backlog.size() + m_pending.size() + m_forwarded.size();
+    switch (m_role) {
+    case PeerRole::Standalone: v.state = "standalone"; break;
+    case PeerRole::Following: v.state = "follower"; break;
+    case PeerRole::Leading: v.state = "leader"; break;
+    case PeerRole::Looking: v.state = "looking"; break;
+    }
+    v.serving = m_serving;
     v.node_count = m_tree->nodes().size() + 1;  // ZooKeeper's node table holds the root twice ("" and "/")
     v.watch_count = m_watches.watch_count();
     v.data_watch_count = m_watches.data_watch_count();

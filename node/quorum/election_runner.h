@@ -23,6 +23,18 @@ public:
     // `deadline_ms` (mono_ms). Logs the decision as one line:
     //   election: LEADING|FOLLOWING leader <sid>, zxid 0x.., round <n>, peer epoch <e>, took <ms> ms
     std::optional<ElectionDecision> look(std::int64_t deadline_ms);
+
+    // The same, driven by the caller's poll loop (the election net's fds in
+    // it): begin a round, then pump after every poll until decided().
+    void begin(std::int64_t now_ms);
+    void pump(std::int64_t now_ms);
+    const std::optional<ElectionDecision>& decided() const { return m_fle.decision(); }
+    // When pump wants to run next without news (mono_ms).
+    std::optional<std::int64_t> wake_at() const { return m_fle.deadline(); }
+    // Once decided, with the caller's poll loop: answer as a settled server.
+    void answer(PeerState state, const Vote& vote);
+    // A new election setup (the database changed: zxid, epoch) for the next round.
+    void reset(ElectionSetup setup);
     // Once decided: answers what comes in as a FOLLOWING or LEADING server
     // does (WorkerReceiver), until `deadline_ms`.
     void answer_settled(PeerState state, const Vote& vote, std::int64_t deadline_ms);
@@ -32,6 +44,7 @@ private:
     void poll_once(std::int64_t timeout_ms);
 
     ElectionSetup m_setup;
+    std::int64_t m_started_ms = 0;
     FastLeaderElection m_fle;
     ElectionNet& m_net;
     LogLine m_log;

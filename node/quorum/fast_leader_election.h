@@ -69,6 +69,7 @@ public:
     const std::optional<ElectionDecision>& decision() const { return m_decision; }
 
     std::int64_t logical_clock() const { return m_logical_clock; }
+    void set_logical_clock(std::int64_t c) { m_logical_clock = c; }
     const Vote& proposal() const { return m_proposal; }
 
     // What a server that has decided (FOLLOWING or LEADING, with its current

@@ -53,16 +53,18 @@ class ZabraNode(Server):
 
 
 class ZabraEnsemble(Ensemble):
-    """The same interface as ZooKeeperEnsemble.  zabra-node has no quorum
-    yet: n must be 1 (the single server is standalone and counts as the
-    leader).  Once it has one, write server.N lines here as
-    ZooKeeperEnsemble does and lift the check."""
+    """The same interface as ZooKeeperEnsemble.  zabra-node can follow but
+    has no leader role yet, so an ensemble of zabra-nodes alone cannot
+    serve: n must be 1 (the single server is standalone and counts as the
+    leader).  Mixed ensembles: ZooKeeperEnsemble(zabra_sids=...).  Once it
+    can lead, write server.N lines here as ZooKeeperEnsemble does and lift
+    the check."""
     SUPPORTS_QUORUM = False
 
     def __init__(self, n=1, workdir=None, name="node", **server_opts):
         if n > 1 and not self.SUPPORTS_QUORUM:
-            raise NotImplementedError("zabra-node has no quorum yet (no server.N support): "
-                                      "ZabraEnsemble(n) needs n == 1, got %d" % n)
+            raise NotImplementedError("zabra-node has no leader role yet: ZabraEnsemble(n) needs n == 1, got %d "
+                                      "(mixed ensembles: ZooKeeperEnsemble(zabra_sids=...))" % n)
         super().__init__(n, workdir if workdir is not None else WorkDir(name))
         for s in self.sids:
             self.servers[s] = ZabraNode(name="%s%d" % (name, s), workdir=self.workdir, **server_opts)

@@ -91,10 +91,12 @@ class ZooKeeperEnsemble(Ensemble):
     port through its own Proxy, one per ordered pair and kind
     (link(src, dst, "quorum")), so partitions are made with proxies:
     isolate(sid) / heal().  server_opts: more ZooKeeperServer keyword
-    arguments for every server (snap_count, jvm_props, loggers, extra, ...)."""
+    arguments for every server (snap_count, jvm_props, loggers, extra, ...).
+    zabra_sids: the members that are zabra-node instead (a mixed ensemble;
+    they get the same zoo.cfg, and snap_count/prealloc_kb/four_letter)."""
 
     def __init__(self, n=3, workdir=None, name="zk", proxies=False, tick_time=500, init_limit=10, sync_limit=5,
-                 **server_opts):
+                 zabra_sids=(), **server_opts):
         super().__init__(n, workdir if workdir is not None else WorkDir(name))
         self.quorum_port = {s: free_port() for s in self.sids}
         self.election_port = {s: free_port() for s in self.sids}
@@ -125,6 +127,12 @@ class ZooKeeperEnsemble(Ensemble):
                     extra["server.%d" % d] = "%s:%d:%d" % (HOST, self._links[(s, d, "quorum")].listen_port,
                                                            self._links[(s, d, "election")].listen_port)
             extra.update(extra_user)
+            if s in zabra_sids:
+                from .zabra_node import ZabraNode
+                node_opts = {k: v for k, v in server_opts.items() if k in ("snap_count", "prealloc_kb", "four_letter")}
+                self.servers[s] = ZabraNode(name="%s%d" % (name, s), workdir=self.workdir, myid=s,
+                                            tick_time=tick_time, extra=extra, **node_opts)
+                continue
             self.servers[s] = ZooKeeperServer(name="%s%d" % (name, s), workdir=self.workdir, myid=s,
                                               tick_time=tick_time, main_class=QUORUM_MAIN, extra=extra,
                                               **server_opts)

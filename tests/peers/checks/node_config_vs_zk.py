@@ -5,8 +5,8 @@ are started on it in turn, each on its own data dir and free ports on 127.0.0.1,
 decides is read from its log and exit status:
 
   standalone  ZooKeeper: "running in standalone mode"; zabra-node: "serving on"
-  quorum      ZooKeeper: "New election" (it runs FastLeaderElection); zabra-node: it refuses, saying that it cannot
-              join an ensemble yet, or (observers, reconfigEnabled) that it does not implement that
+  quorum      ZooKeeper: "New election" (it runs FastLeaderElection); zabra-node: "LOOKING" (it runs its
+              election), or, for what it does not implement (observers, reconfigEnabled), a refusal saying so
   error       ZooKeeper exits abnormally; zabra-node exits 2, and its message is ZooKeeper's own
               words, found in ZooKeeper's log (where the case says the words are the same)
 
@@ -129,20 +129,24 @@ def check(case, work):
         zk_verdict = "error"
     node = ZabraNode(name="node-" + case.name, workdir=work, myid=None)
     configure(node, case, lines)
-    node_verdict, node_status, node_log = decide(node, {"standalone": "serving on"}, timeout=30.0)
+    node_verdict, node_status, node_log = decide(node, {"quorum": "LOOKING: myid", "standalone": "serving on"},
+                                                 timeout=30.0)
     said = zabra_message(node_log) if node_verdict == "exited" else None
     problems = []
     if zk_verdict != case.zk:
         problems.append("ZooKeeper decided %s, the case expects %s (status %s)" % (zk_verdict, case.zk, zk_status))
     if zk_verdict == "standalone" and node_verdict != "standalone":
         problems.append("zabra-node did not serve standalone: %s" % (said or node_log[-400:]))
-    if zk_verdict in ("quorum", "error"):
+    if zk_verdict == "quorum" and not case.ours:
+        if node_verdict != "quorum":
+            problems.append("zabra-node did not look for a leader (verdict %s, status %s): %s"
+                            % (node_verdict, node_status, said or node_log[-400:]))
+    elif zk_verdict in ("quorum", "error"):
         if node_verdict != "exited" or node_status != 2 or not said:
             problems.append("zabra-node did not refuse with exit 2 (verdict %s, status %s)" % (node_verdict, node_status))
         elif zk_verdict == "quorum":
-            want = case.ours or "cannot join an ensemble yet"
-            if want not in said:
-                problems.append("zabra-node refused a config ZooKeeper runs with %r; expected %r" % (said, want))
+            if case.ours not in said:
+                problems.append("zabra-node refused a config ZooKeeper runs with %r; expected %r" % (said, case.ours))
         elif "ensemble" in said or "does not implement" in said:
             problems.append("zabra-node took a config ZooKeeper refuses for a valid one: %r" % said)
         elif case.words and said not in zk_log:
