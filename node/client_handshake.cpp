@@ -75,8 +75,8 @@ void Server::handle_connect(Conn& c, const std::string& payload, std::int64_t ar
         rsp.password = s->password;
         c.view.session = s->id;
         c.view.timeout_ms = s->timeout_ms;
-        submit_txn(*o.txn);
         m_pending.push_back({*o.txn, c.id, encode_connect_response(rsp), false, arrived_ms});
+        propose_or_log(*o.txn);
         return;
     }
     // As ZooKeeper (reopenSession): the session's current connection is

@@ -1,7 +1,6 @@
 // Server in an ensemble: the election on the election port, and what a
 // decision leads to (server_core.h). The follower's part is in
-// follower_role.cpp; a server elected leader has no leader role yet, says
-// so, and looks again after initLimit.
+// follower_role.cpp, the leader's in leader_role.cpp.
 #include "node/clock.h"
 #include "node/quorum/election_wire.h"
 #include "node/server_core.h"
@@ -53,14 +52,12 @@ void Server::on_decided(const quorum::ElectionDecision& d) {
         start_following(d);
         return;
     }
-    m_role = PeerRole::Leading;
-    m_role_deadline_ms = mono_ms() + static_cast<std::int64_t>(m_c.init_limit) * m_c.tick_time_ms;
-    log(fmt::format("elected leader, but zabra-node has no leader role yet: looking again in {} ms",
-                    m_role_deadline_ms - mono_ms()));
+    start_leading(d);
 }
 
 void Server::leave_role(const std::string& why) {
     log(fmt::format("leaving {}: {}", m_role == PeerRole::Following ? "FOLLOWING" : "LEADING", why));
+    stop_leading();
     if (m_link.fd >= 0) ::close(m_link.fd);
     m_link = LeaderLink{};
     m_follower.reset();

@@ -6,6 +6,7 @@
 #include "libformat/zab/jute.h"
 #include "libformat/zab/rollback.h"
 #include "node/clock.h"
+#include "node/quorum/election_wire.h"
 #include "node/quorum/snap_stream.h"
 #include "node/server_core.h"
 #include "node/tcp.h"
@@ -324,6 +325,7 @@ void Server::take_received_tree() {
     m_snapshots->drop_unfinished();
     m_snapshots->stop();
     m_tree = std::move(m_link.received_tree);
+    m_tree->set_config_node(quorum::config_text(m_c.servers), wall_ms());  // the local config, as ZooKeeper's SNAP load
     ProcessorOptions po;
     po.tick_ms = m_c.tick_time_ms;
     po.min_session_timeout_ms = m_c.min_session_timeout_ms;

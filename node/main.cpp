@@ -14,8 +14,8 @@
 int main(int argc, char** argv) {
     CLI::App app{"zabra-node: a ZooKeeper-compatible server that writes real ZooKeeper data.\n"
                  "Clients (kazoo, zkCli) use it like ZooKeeper 3.8; its dataDir is readable by ZooKeeper and zabra.\n"
-                 "With server.N lines it joins an ensemble (with ZooKeeper 3.8 servers or not) as a follower;\n"
-                 "it has no leader role yet."};
+                 "With server.N lines it is an ensemble member (with ZooKeeper 3.8 servers or not): it elects,\n"
+                 "leads or follows."};
     app.set_version_flag("--version", std::string("zabra-node ") + zabra::kVersion);
     std::string config_file;
     std::vector<std::string> overrides;

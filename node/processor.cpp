@@ -232,6 +232,31 @@ void Processor::drop_uncommitted() {
     m_last_zxid = committed_zxid();
 }
 
+void Processor::start_epoch(std::int64_t epoch) {
+    m_tree.set_last_processed_zxid(epoch << 32);
+    m_last_zxid = epoch << 32;
+    m_outstanding.clear();
+}
+
+Outcome Processor::create_session_with_id(std::int64_t id, std::int32_t requested_timeout_ms, std::int64_t now_ms) {
+    Session s;
+    s.id = id;
+    s.timeout_ms = negotiate_timeout(requested_timeout_ms);
+    s.password = session_password(id);
+    s.expires_at_ms = expiry_for(now_ms, s.timeout_ms);
+    zab::Txn t;
+    t.header = next_header(id, 0, zab::op::createSession, now_ms);
+    t.body = zab::CreateSessionTxn{s.timeout_ms};
+    m_sessions[id] = std::move(s);
+    return finish_write(std::move(t), 0);
+}
+
+Outcome Processor::error_for(std::int64_t session, const Request& r, std::int32_t err, std::int64_t now_ms) {
+    Session s;
+    s.id = session;
+    return error_txn(s, r, err, now_ms);
+}
+
 Outcome Processor::create_session(std::int32_t requested_timeout_ms, std::int64_t now_ms, Session*& created) {
     Session s;
     s.id = m_next_session++;

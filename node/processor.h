@@ -88,6 +88,13 @@ public:
     bool commit(const zab::Txn& txn);
     // Forgets every prepared, uncommitted txn (a leader that lost its quorum).
     void drop_uncommitted();
+    // A leader starts epoch `epoch`: the tree and the next zxid stand at epoch << 32.
+    void start_epoch(std::int64_t epoch);
+    // A session a follower opened (it chose the id): its createSession txn.
+    Outcome create_session_with_id(std::int64_t id, std::int32_t requested_timeout_ms, std::int64_t now_ms);
+    // The error txn for a request that cannot be prepared (ZooKeeper logs
+    // one for any KeeperException, e.g. SESSIONEXPIRED for an unknown session).
+    Outcome error_for(std::int64_t session, const Request& r, std::int32_t err, std::int64_t now_ms);
 
     // closeSession txns for the sessions whose time is up (they are marked
     // closing; the caller logs the txns and drops their connections).

@@ -149,12 +149,13 @@ void Server::send_events(const std::vector<WatchEvent>& events) {
 
 void Server::deliver(const Outcome& o, Conn* c, std::int64_t arrived_ms) {
     if (o.txn) {
-        submit_txn(*o.txn);
+        // Waiting first: a leader's commit may come as soon as it proposes.
         if (!o.reply || c == nullptr) {
             m_pending.push_back({*o.txn, 0, {}, false, arrived_ms});
-            return;
+        } else {
+            m_pending.push_back({*o.txn, c->id, encode_reply(*o.reply), o.close_connection, arrived_ms});
         }
-        m_pending.push_back({*o.txn, c->id, encode_reply(*o.reply), o.close_connection, arrived_ms});
+        propose_or_log(*o.txn);
         return;
     }
     if (!o.reply || c == nullptr) return;

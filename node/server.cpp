@@ -5,6 +5,7 @@
 #include "node/server.h"
 
 #include "node/clock.h"
+#include "node/quorum/election_wire.h"
 #include "node/server_core.h"
 
 #include <fmt/format.h>
@@ -24,6 +25,7 @@ namespace zabra::node {
 void Server::open_storage() {
     Recovered rec = recover({m_snap_dir, m_log_dir, m_c.force_recover}, m_o.log);
     m_tree = std::move(rec.tree);
+    if (m_c.ensemble) m_tree->set_config_node(quorum::config_text(m_c.servers), wall_ms());
     ProcessorOptions po;
     po.tick_ms = m_c.tick_time_ms;
     po.min_session_timeout_ms = m_c.min_session_timeout_ms;
@@ -107,8 +109,12 @@ bool Server::turn() {
     const std::size_t link_at = fds.size();
     if (m_role == PeerRole::Following) link_pollfd(fds);
     const bool has_link = fds.size() > link_at;
+    const std::size_t learners_at = fds.size();
+    std::vector<std::uint64_t> learner_ids;
+    if (m_role == PeerRole::Leading) leader_pollfds(fds, learner_ids);
     if (m_election_net) m_election_net->add_pollfds(fds);  // last: it finds its own at the end
     std::int64_t timeout = m_snapshots->serialising() ? 0 : std::max(1, std::min(m_c.tick_time_ms / 2, 500));
+    if (m_role == PeerRole::Leading) timeout = std::clamp<std::int64_t>(m_next_half_tick_ms - mono_ms(), 0, timeout);
     if (m_role == PeerRole::Looking && m_election->wake_at()) {
         timeout = std::clamp<std::int64_t>(*m_election->wake_at() - mono_ms(), 0, timeout);
     }
@@ -151,6 +157,7 @@ bool Server::turn() {
     if (fds[0].revents & POLLIN) m_conns.accept_all();
     const std::int64_t now = mono_ms();
     if (m_role == PeerRole::Following) on_link_poll(has_link ? fds[link_at].revents : 0, now);
+    if (m_role == PeerRole::Leading) on_leader_poll(fds, learners_at, learner_ids, now);
     if (m_election_net) {
         m_election_net->on_poll(fds, now);
         if (m_role == PeerRole::Looking) {
@@ -160,7 +167,6 @@ bool Server::turn() {
             m_election->answer(m_role == PeerRole::Leading ? quorum::PeerState::Leading : quorum::PeerState::Following,
                                m_vote);
         }
-        if (m_role == PeerRole::Leading && now >= m_role_deadline_ms) leave_role("no leader role: looking again");
     }
     if (m_role == PeerRole::Standalone) commit_durable();
     if (m_role == PeerRole::Following && m_follower) run_follower_steps(m_follower->durable(m_durable.load()));
@@ -170,7 +176,8 @@ bool Server::turn() {
         return sessions;
     });
     drain_backlog();
-    if (m_role == PeerRole::Standalone) tick();  // in an ensemble only the leader expires sessions
+    // In an ensemble only the leader expires sessions and containers.
+    if (m_role == PeerRole::Standalone || (m_role == PeerRole::Leading && m_serving)) tick();
     for (const std::uint64_t id : m_conns.close_flushed()) m_watches.remove_watcher(id);
     return true;
 }

@@ -17,6 +17,7 @@
 #include "node/quorum/election_runner.h"
 #include "node/quorum/epoch_files.h"
 #include "node/quorum/follower_sync.h"
+#include "node/quorum/leader_quorum.h"
 #include "node/watches.h"
 
 #include <atomic>
@@ -72,6 +73,12 @@ struct LeaderLink {
     std::optional<quorum::QuorumPacket> snap;  // a SNAP packet whose tree is still coming
     std::unique_ptr<zab::DataTree> received_tree;
     std::int64_t last_heard_ms = 0;
+};
+
+// A learner's connection to this leader's quorum port.
+struct LearnerConn {
+    int fd = -1;
+    std::string in, out;
 };
 
 // Reply latencies, for srvr/stat/mntr.
@@ -144,6 +151,21 @@ private:
     void write_full_snapshot();
     void wait_durable(std::int64_t zxid);
 
+    // leader_role.cpp
+    void start_leading(const quorum::ElectionDecision& d);
+    void stop_leading();
+    void leader_pollfds(std::vector<pollfd>& fds, std::vector<std::uint64_t>& conns);
+    void on_leader_poll(const std::vector<pollfd>& fds, std::size_t first, const std::vector<std::uint64_t>& conns,
+                        std::int64_t now_ms);
+    void run_leader_steps(std::vector<quorum::LeaderStep> steps);
+    void send_to_learner(std::uint64_t conn, const std::string& bytes);
+    void drop_learner(std::uint64_t conn, const std::string& why);
+    void sync_learner(const quorum::leader_step::SyncLearner& s);
+    void commit_through(std::int64_t zxid);
+    void on_learner_request(std::uint64_t conn, const quorum::QuorumPacket& p);
+    // Standalone: to the log; leader: proposed to the quorum.
+    void propose_or_log(const zab::Txn& t);
+
     void close_conn(std::uint64_t id, const std::string& why);
 
     const ServerOptions& m_o;
@@ -174,11 +196,18 @@ private:
     std::unique_ptr<quorum::ElectionNet> m_election_net;
     std::unique_ptr<quorum::ElectionRunner> m_election;
     quorum::Vote m_vote;                   // what this server answers once decided
-    std::int64_t m_role_deadline_ms = 0;   // LEADING: when to look again (no leader role yet)
     std::unique_ptr<quorum::FollowerSync> m_follower;
     LeaderLink m_link;
     std::deque<ForwardedRequest> m_forwarded;
     std::map<std::int64_t, std::int32_t> m_touched;  // sessions touched since the leader's last PING
+    // Leading (doc/zab-leader.md)
+    std::unique_ptr<quorum::LeaderQuorum> m_leader;
+    int m_quorum_listen = -1;
+    std::map<std::uint64_t, LearnerConn> m_learner_conns;
+    std::uint64_t m_next_learner = 1;
+    std::deque<zab::Txn> m_committed_log;  // the newest committed txns (committedLog), for DIFF
+    std::map<std::int64_t, std::vector<std::uint64_t>> m_parked_syncs;  // learner syncs waiting for a commit
+    std::int64_t m_next_half_tick_ms = 0;
 };
 
 }  // namespace zabra::node

@@ -93,6 +93,17 @@ DataTree::DataTree(bool keep_data) : m_keep_data(keep_data) {
     rehash("/zookeeper/config", m_nodes["/zookeeper/config"]);
 }
 
+void DataTree::set_config_node(const std::string& members, std::int64_t mtime_ms) {
+    auto it = m_nodes.find("/zookeeper/config");
+    if (it == m_nodes.end()) return;
+    unhash(it->first, it->second);
+    set_data(it->first, it->second, members);
+    it->second.stat.version = -1;
+    it->second.stat.mzxid = 0;
+    it->second.stat.mtime = mtime_ms;
+    rehash(it->first, it->second);
+}
+
 void DataTree::begin_load() {
     m_nodes.clear();
     m_acls.clear();

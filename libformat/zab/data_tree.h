@@ -138,6 +138,12 @@ public:
 
     std::int64_t digest() const { return static_cast<std::int64_t>(m_digest); }
     std::int64_t last_processed_zxid() const { return m_last_zxid; }
+    // A new leader's tree stands at its epoch's zxid 0 before its first txn
+    // (ZooKeeper's setlastProcessedZxid at NEWLEADER's quorum).
+    void set_last_processed_zxid(std::int64_t zxid) { m_last_zxid = zxid; }
+    // An ensemble member's /zookeeper/config: its member list, version -1,
+    // stamped `mtime_ms` (ZKDatabase.initConfigInZKDatabase; not in the digest).
+    void set_config_node(const std::string& members, std::int64_t mtime_ms);
     bool in_fuzzy_range() const { return m_pending_snapshot_digest.has_value(); }
     // A snapshot whose digest zxid equals its name zxid was not fuzzy, so its
     // digest is compared at load (ZooKeeper never compares it at all).

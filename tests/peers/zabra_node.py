@@ -53,18 +53,19 @@ class ZabraNode(Server):
 
 
 class ZabraEnsemble(Ensemble):
-    """The same interface as ZooKeeperEnsemble.  zabra-node can follow but
-    has no leader role yet, so an ensemble of zabra-nodes alone cannot
-    serve: n must be 1 (the single server is standalone and counts as the
-    leader).  Mixed ensembles: ZooKeeperEnsemble(zabra_sids=...).  Once it
-    can lead, write server.N lines here as ZooKeeperEnsemble does and lift
-    the check."""
-    SUPPORTS_QUORUM = False
+    """The same interface as ZooKeeperEnsemble.  n == 1: one standalone
+    zabra-node (counted as the leader); n > 1: an ensemble of zabra-nodes,
+    which is a ZooKeeperEnsemble whose members are all zabra-node (mixed
+    ensembles: ZooKeeperEnsemble(zabra_sids=...))."""
+
+    def __new__(cls, n=1, workdir=None, name="node", **server_opts):
+        if n > 1:
+            from .zookeeper import ZooKeeperEnsemble
+            return ZooKeeperEnsemble(n, workdir=workdir if workdir is not None else WorkDir(name), name=name,
+                                     zabra_sids=tuple(range(1, n + 1)), **server_opts)
+        return super().__new__(cls)
 
     def __init__(self, n=1, workdir=None, name="node", **server_opts):
-        if n > 1 and not self.SUPPORTS_QUORUM:
-            raise NotImplementedError("zabra-node has no leader role yet: ZabraEnsemble(n) needs n == 1, got %d "
-                                      "(mixed ensembles: ZooKeeperEnsemble(zabra_sids=...))" % n)
         super().__init__(n, workdir if workdir is not None else WorkDir(name))
         for s in self.sids:
             self.servers[s] = ZabraNode(name="%s%d" % (name, s), workdir=self.workdir, **server_opts)

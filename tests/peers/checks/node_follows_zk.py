@@ -18,7 +18,6 @@ role yet); ZooKeeper servers 2 and 3 start first and take writes. Then:
 Run: python3 -m tests.peers.checks.node_follows_zk [-k]
 """
 import argparse
-import json
 import os
 import re
 import time
@@ -27,11 +26,7 @@ from kazoo.exceptions import BadVersionError, NoNodeError
 
 from tests.peers import WorkDir, ZooKeeperEnsemble, binary, connect, run, run_command, skip_unless, wait_until
 from tests.peers.checks.node_zk_compat import run_tools
-from tests.peers.checks.node_zk_compat_workload import dump_tree
-
-
-class Failed(AssertionError):
-    pass
+from tests.peers.checks.ensemble_trees import Failed, same_tree_everywhere
 
 
 class Failures:
@@ -50,25 +45,6 @@ def check(cond, msg):
 
 def say(msg):
     print(msg, flush=True)
-
-
-def same_tree_everywhere(ens, work, label):
-    """Dumps the tree through every server; all must be equal. Returns the node count."""
-    trees = {}
-    for s in ens.sids:
-        out = work.file("tree-%s-%d.json" % (label, s))
-        dump_tree(ens.servers[s], out)
-        with open(out) as f:
-            trees[s] = json.load(f)
-        # each server stamps /zookeeper/config with its own start time (two ZooKeepers differ there too)
-        trees[s].get("/zookeeper/config", {}).get("stat", {}).pop("mtime", None)
-    first = trees[ens.sids[0]]
-    for s in ens.sids[1:]:
-        if trees[s] != first:
-            diff = [p for p in sorted(set(first) | set(trees[s])) if first.get(p) != trees[s].get(p)]
-            raise Failed("%s: the tree through server %d differs from server %d's at %d paths, e.g. %s"
-                         % (label, s, ens.sids[0], len(diff), diff[:3]))
-    return len(first)
 
 
 def node_log_since(node, mark):
