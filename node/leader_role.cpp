@@ -56,6 +56,8 @@ void Server::start_leading(const quorum::ElectionDecision& d) {
     s.sync_limit_ticks = m_c.sync_limit;
     m_leader = std::make_unique<quorum::LeaderQuorum>(s);
     m_committed_log.clear();
+    m_proposal_sizes = {};
+    m_leading_since_ms = mono_ms();
     m_next_half_tick_ms = mono_ms() + std::max(1, m_c.tick_time_ms / 2);
     log(fmt::format("LEADING: waiting for a quorum of followers (round {}, last zxid {})", d.vote.election_epoch,
                     hexz(m_proc->last_zxid())));
@@ -259,6 +261,10 @@ void Server::commit_through(std::int64_t zxid) {
 
 void Server::propose_or_log(const zab::Txn& t) {
     if (m_role == PeerRole::Leading && m_leader) {
+        const auto size = static_cast<std::int64_t>(zab::encode_txn(t).size());  // Leader.propose's BufferStats
+        m_proposal_sizes.last = size;
+        m_proposal_sizes.min = m_proposal_sizes.min < 0 ? size : std::min(m_proposal_sizes.min, size);
+        m_proposal_sizes.max = std::max(m_proposal_sizes.max, size);
         run_leader_steps(m_leader->propose(t));
     } else {
         submit_txn(t);

@@ -85,6 +85,10 @@ std::string server_stats(const MonitorView& view, bool with_clients) {
     fmt::format_to(it, "Received: {}\nSent: {}\nConnections: {}\nOutstanding: {}\n", view.packets_received,
                    view.packets_sent, view.connections.size(), view.outstanding_requests);
     fmt::format_to(it, "Zxid: 0x{}\nMode: {}\nNode count: {}\n", java::hex(view.zxid), view.state, view.node_count);
+    if (view.leader) {
+        fmt::format_to(it, "Proposal sizes last/min/max: {}/{}/{}\n", view.leader->last_proposal_size,
+                       view.leader->min_proposal_size, view.leader->max_proposal_size);
+    }
     return out;
 }
 
@@ -120,6 +124,18 @@ std::string monitor(const MonitorView& view) {
     line("max_fsynctime", view.fsync_max_ms);
     line("cnt_fsynctime", view.fsync_count);
     line("sum_fsynctime", view.fsync_sum_ms);
+    if (!view.peer_state.empty()) line("peer_state", view.peer_state);
+    if (const auto& l = view.leader) {
+        line("learners", l->learners);
+        line("synced_followers", l->synced_followers);
+        line("synced_non_voting_followers", 0);
+        line("synced_observers", 0);
+        line("pending_syncs", l->pending_syncs);
+        line("leader_uptime", l->uptime_ms);
+        line("last_proposal_size", l->last_proposal_size);
+        line("min_proposal_size", l->min_proposal_size);
+        line("max_proposal_size", l->max_proposal_size);
+    }
     return out;
 }
 

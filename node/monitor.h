@@ -71,6 +71,17 @@ struct MonitorView {
     // maxSessionTimeout, clientPortListenBacklog, serverId (as ZooKeeper 3.8 prints them).
     std::vector<std::pair<std::string, std::string>> conf;
     std::vector<ConnectionView> connections;
+    // In an ensemble: mntr's zk_peer_state ("leading - broadcast", ...).
+    std::string peer_state;
+    // A leader's own keys (LeaderZooKeeperServer's gauges, srvr's proposal sizes).
+    struct Leader {
+        std::uint64_t learners = 0;
+        std::uint64_t synced_followers = 0;
+        std::uint64_t pending_syncs = 0;
+        std::int64_t uptime_ms = 0;
+        std::int64_t last_proposal_size = -1, min_proposal_size = -1, max_proposal_size = -1;
+    };
+    std::optional<Leader> leader;
 };
 
 // The four-letter words ZooKeeper 3.8 knows (all of them, also those zabra

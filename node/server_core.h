@@ -208,6 +208,10 @@ private:
     std::deque<zab::Txn> m_committed_log;  // the newest committed txns (committedLog), for DIFF
     std::map<std::int64_t, std::vector<std::uint64_t>> m_parked_syncs;  // learner syncs waiting for a commit
     std::int64_t m_next_half_tick_ms = 0;
+    std::int64_t m_leading_since_ms = 0;
+    struct {
+        std::int64_t last = -1, min = -1, max = -1;  // bytes of a PROPOSAL's txn (srvr, mntr)
+    } m_proposal_sizes;
 };
 
 }  // namespace zabra::node

@@ -49,6 +49,22 @@ MonitorView Server::monitor_view() const {
     case PeerRole::Looking: v.state = "looking"; break;
     }
     v.serving = m_serving;
+    if (m_role != PeerRole::Standalone) {
+        const char* phase = m_serving ? "broadcast" : "synchronization";
+        v.peer_state = m_role == PeerRole::Looking ? "looking"
+                       : fmt::format("{} - {}", m_role == PeerRole::Leading ? "leading" : "following", phase);
+    }
+    if (m_role == PeerRole::Leading && m_leader) {
+        MonitorView::Leader l;
+        l.learners = m_leader->learners().size();
+        l.synced_followers = m_leader->synced_learners().size();
+        for (const auto& [zxid, conns] : m_parked_syncs) l.pending_syncs += conns.size();
+        l.uptime_ms = mono_ms() - m_leading_since_ms;
+        l.last_proposal_size = m_proposal_sizes.last;
+        l.min_proposal_size = m_proposal_sizes.min;
+        l.max_proposal_size = m_proposal_sizes.max;
+        v.leader = l;
+    }
     v.node_count = m_tree->nodes().size() + 1;  // ZooKeeper's node table holds the root twice ("" and "/")
     v.watch_count = m_watches.watch_count();
     v.data_watch_count = m_watches.data_watch_count();

@@ -389,3 +389,25 @@ TEST_CASE("4lw words: all of ZooKeeper 3.8's are known, others get no reply, uni
     CHECK(four_letter_response("xyzw", view, all_words).empty());
     CHECK(four_letter_response("envi", view, all_words).empty());
 }
+
+TEST_CASE("4lw a leader's srvr ends with its proposal sizes, its mntr has the leader's gauges and the peer state") {
+    MonitorView view = captured_view();
+    view.state = "leader";
+    view.peer_state = "leading - broadcast";
+    view.leader = MonitorView::Leader{2, 2, 1, 5000, 48, 36, 120};
+    const std::string srvr = four_letter_response("srvr", view, {"*"});
+    // StatCommand: "Node count" then, on a leader, the proposal BufferStats.
+    CHECK(srvr.find("Mode: leader\nNode count: ") != std::string::npos);
+    CHECK(srvr.ends_with("\nProposal sizes last/min/max: 48/36/120\n"));
+    const std::string mntr = four_letter_response("mntr", view, {"*"});
+    for (const char* line : {"zk_server_state\tleader\n", "zk_peer_state\tleading - broadcast\n", "zk_learners\t2\n",
+                             "zk_synced_followers\t2\n", "zk_pending_syncs\t1\n", "zk_leader_uptime\t5000\n",
+                             "zk_last_proposal_size\t48\n", "zk_min_proposal_size\t36\n", "zk_max_proposal_size\t120\n"}) {
+        CAPTURE(line);
+        CHECK(mntr.find(line) != std::string::npos);
+    }
+    view.leader.reset();
+    view.state = "follower";
+    CHECK(four_letter_response("srvr", view, {"*"}).find("Proposal sizes") == std::string::npos);
+    CHECK(four_letter_response("mntr", view, {"*"}).find("zk_learners") == std::string::npos);
+}

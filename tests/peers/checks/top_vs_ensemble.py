@@ -1,4 +1,5 @@
-"""`zabra top` against a real 3-node ZooKeeper 3.8 ensemble (tickTime 500, srvr and mntr whitelisted):
+"""`zabra top` against a real 3-node ZooKeeper 3.8 ensemble (tickTime 500, srvr and mntr whitelisted),
+or, with --zabra-node, against three zabra-nodes, which it must show just the same:
 
   (a) `zabra top --once --json` names exactly one leader (the one srvr names) and two followers,
       with the servers and ports asked for, in that order; zxid/epoch/counter agree, lag is the
@@ -26,7 +27,7 @@ import subprocess
 import threading
 import time
 
-from tests.peers import WorkDir, ZooKeeperEnsemble, binary, connect, connected, run, skip, skip_unless
+from tests.peers import WorkDir, ZabraEnsemble, ZooKeeperEnsemble, binary, connect, connected, run, skip, skip_unless
 
 from .top_stream import Failed, TopStream, check_failover, check_once, check_stall
 
@@ -93,15 +94,17 @@ def stream(work, name, hosts, *args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("-k", dest="keep", action="store_true", help="keep the work dir")
+    ap.add_argument("--zabra-node", action="store_true",
+                    help="watch an ensemble of three zabra-nodes instead of three ZooKeepers")
     args = ap.parse_args()
-    skip_unless("zookeeper", "kazoo", "zabra")
+    skip_unless("zookeeper", "kazoo", "zabra", *(["zabra-node"] if args.zabra_node else []))
     zabra = binary("zabra")
     if subprocess.run([zabra, "top", "--help"], capture_output=True, timeout=30).returncode != 0:
         skip("%s has no 'top' command" % zabra)
     os.environ.update(TZ="UTC", LC_ALL="C.UTF-8", LANG="C.UTF-8")
 
     work = WorkDir("top-vs-ensemble", keep=args.keep)
-    ens = ZooKeeperEnsemble(3, workdir=work, four_letter="srvr,mntr")
+    ens = (ZabraEnsemble if args.zabra_node else ZooKeeperEnsemble)(3, workdir=work, four_letter="srvr,mntr")
     hosts = ens.hosts()
     servers = hosts.split(",")
     hp = ens.hostport
