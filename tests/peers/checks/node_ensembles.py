@@ -11,6 +11,9 @@
               zabra-node 1 and 2 (ZooKeeper leads): writes through each, the same tree.
 Then, for every zabra-node member: `zabra verify` is clean, and ZooKeeper's TxnLogToolkit and
 SnapshotFormatter read every file it wrote.
+  hostile     A zabra-node leader's quorum port: garbage, a 2 GiB buffer, a packet that is not
+              FOLLOWERINFO, an ACKEPOCH from a learner ahead of it: each costs that connection only;
+              the leader keeps leading and serving.
 
 Run: python3 -m tests.peers.checks.node_ensembles [-k] [case...]
 """
@@ -21,8 +24,8 @@ import time
 
 from kazoo.exceptions import ConnectionLoss, NodeExistsError, OperationTimeoutError, SessionExpiredError
 
-from tests.peers import (WorkDir, ZooKeeperEnsemble, accepts, binary, connect, run, run_command, skip_unless,
-                         wait_until)
+from tests.peers import (WorkDir, ZabraEnsemble, ZooKeeperEnsemble, accepts, binary, connect, run, run_command,
+                         skip_unless, wait_until)
 from tests.peers.checks.ensemble_trees import Failed, same_tree_everywhere
 from tests.peers.checks.node_zk_compat import run_tools
 
@@ -200,7 +203,59 @@ def files(ens, work, failures, label):
                 failures.add("%s: zabra-node %d logged a digest mismatch" % (label, s))
 
 
-CASES = {"three": case_three, "mixed-2zk": case_mixed_2zk, "mixed-1zk": case_mixed_1zk}
+def closed_by_peer(sock, timeout):
+    """Whether the other end closes `sock` within `timeout` s (what it sends is read and dropped)."""
+    import socket
+    sock.settimeout(0.5)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if sock.recv(65536) == b"":
+                return True
+        except socket.timeout:
+            continue
+        except OSError:
+            return True
+    return False
+
+
+def case_hostile(work, failures):
+    """A zabra-node leader's quorum port: garbage, a 2 GiB buffer, a packet that is not FOLLOWERINFO,
+    and an ACKEPOCH from a learner ahead of the leader each cost only that connection."""
+    import socket
+    import struct
+    ens = ZabraEnsemble(3, workdir=work, name="hostile")
+    ens.start()
+    leader = ens.leader()
+    port = ens.quorum_port[leader]
+
+    def packet(ptype, zxid, data=None):
+        body = struct.pack(">iq", ptype, zxid)
+        body += struct.pack(">i", -1) if data is None else struct.pack(">i", len(data)) + data
+        return body + struct.pack(">i", -1)
+    info = struct.pack(">qiq", 9, 0x10000, 0)
+    cases = (("garbage", b"\xff" * 64),
+             ("a 2 GiB buffer", struct.pack(">iqi", 11, 0, 0x7fffffff)),
+             ("an ACK before FOLLOWERINFO", packet(3, 0)),
+             ("an ACKEPOCH from a learner ahead of the leader",
+              packet(11, 9 << 32, info) + packet(18, (9 << 32) + 5, struct.pack(">i", 9))))
+    for what, data in cases:
+        s = socket.create_connection(("127.0.0.1", port), 5)
+        s.sendall(data)
+        check(closed_by_peer(s, 10), "the leader kept a learner connection after %s" % what)
+        s.close()
+    check(ens.leader(timeout=10) == leader, "the leader changed under hostile learner connections")
+    z = connect(ens.hosts())
+    z.create("/still-serving", b"y")
+    z.stop()
+    z.close()
+    say("[hostile] zabra-node leader %d dropped %s; still leading, still serving"
+        % (leader, ", ".join(w for w, _ in cases)))
+    for s in ens.sids:
+        ens.servers[s].stop()
+
+
+CASES = {"three": case_three, "mixed-2zk": case_mixed_2zk, "mixed-1zk": case_mixed_1zk, "hostile": case_hostile}
 
 
 def main():
