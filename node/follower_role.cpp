@@ -6,6 +6,7 @@
 #include "libformat/zab/jute.h"
 #include "libformat/zab/rollback.h"
 #include "node/clock.h"
+#include "node/overloaded.h"
 #include "node/quorum/election_wire.h"
 #include "node/quorum/snap_stream.h"
 #include "node/server_core.h"
@@ -29,15 +30,6 @@ namespace {
 
 constexpr int kConnectTries = 5;  // Learner.connectToLeader: 5 tries, 1 s apart
 constexpr std::int64_t kConnectRetryMs = 1000;
-
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
-
-std::string hexz(std::int64_t z) { return fmt::format("0x{:x}", z); }
 
 }  // namespace
 
@@ -324,25 +316,8 @@ void Server::take_received_tree() {
     }
     m_snapshots->drop_unfinished();
     m_snapshots->stop();
-    m_tree = std::move(m_link.received_tree);
-    m_tree->set_config_node(quorum::config_text(m_c.servers), wall_ms());  // the local config, as ZooKeeper's SNAP load
-    ProcessorOptions po;
-    po.tick_ms = m_c.tick_time_ms;
-    po.min_session_timeout_ms = m_c.min_session_timeout_ms;
-    po.max_session_timeout_ms = m_c.max_session_timeout_ms;
-    po.extended_types = m_c.extended_types;
-    po.start_ms = wall_ms();
-    po.server_id = *m_c.my_id;
-    m_proc = std::make_unique<Processor>(*m_tree, po);
-    m_proc->restore_sessions(wall_ms());
-    m_durable = m_tree->last_processed_zxid();
-    const int wake = m_wake;
-    m_syncer = std::make_unique<TxnLogSyncer>(m_log_dir, static_cast<std::uint64_t>(m_c.prealloc_kb) * 1024,
-                                              [this, wake](std::int64_t z) {
-                                                  if (z >= 0) m_durable.store(z);
-                                                  const std::uint64_t one = 1;
-                                                  [[maybe_unused]] const auto n = ::write(wake, &one, sizeof one);
-                                              });
+    const std::int64_t zxid = m_link.received_tree->last_processed_zxid();
+    use_tree(std::move(m_link.received_tree), zxid);  // /zookeeper/config: the local one, as ZooKeeper's SNAP load
 }
 
 void Server::write_full_snapshot() {

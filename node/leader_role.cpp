@@ -8,6 +8,7 @@
 #include "libformat/zab/sync_plan.h"
 #include "libformat/zab/txn_codec.h"
 #include "node/clock.h"
+#include "node/overloaded.h"
 #include "node/quorum/election_wire.h"
 #include "node/quorum/snap_stream.h"
 #include "node/server_core.h"
@@ -27,15 +28,6 @@ namespace {
 constexpr std::size_t kCommitLogCount = 500;
 // A learner that stops reading is dropped before its queue grows past this.
 constexpr std::size_t kMaxLearnerQueue = 256u << 20;
-
-template <class... F>
-struct Overloaded : F... {
-    using F::operator()...;
-};
-template <class... F>
-Overloaded(F...) -> Overloaded<F...>;
-
-std::string hexz(std::int64_t z) { return fmt::format("0x{:x}", z); }
 
 }  // namespace
 

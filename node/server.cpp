@@ -24,7 +24,13 @@ namespace zabra::node {
 
 void Server::open_storage() {
     Recovered rec = recover({m_snap_dir, m_log_dir, m_c.force_recover}, m_o.log);
-    m_tree = std::move(rec.tree);
+    use_tree(std::move(rec.tree), rec.last_zxid);
+    // ZooKeeper takes a snapshot of what it loaded (snapshot.0 on a new server).
+    if (rec.snapshot_zxid != rec.last_zxid) m_snapshots->start(rec.last_zxid);
+}
+
+void Server::use_tree(std::unique_ptr<zab::DataTree> tree, std::int64_t last_zxid) {
+    m_tree = std::move(tree);
     if (m_c.ensemble) m_tree->set_config_node(quorum::config_text(m_c.servers), wall_ms());
     ProcessorOptions po;
     po.tick_ms = m_c.tick_time_ms;
@@ -34,9 +40,9 @@ void Server::open_storage() {
     po.start_ms = wall_ms();
     if (m_c.ensemble) po.server_id = *m_c.my_id;
     m_proc = std::make_unique<Processor>(*m_tree, po);
-    m_proc->set_last_zxid(rec.last_zxid);
+    m_proc->set_last_zxid(last_zxid);
     m_proc->restore_sessions(wall_ms());
-    m_durable = rec.last_zxid;
+    m_durable = last_zxid;
     const int wake = m_wake;
     m_syncer = std::make_unique<TxnLogSyncer>(m_log_dir, static_cast<std::uint64_t>(m_c.prealloc_kb) * 1024,
                                               [this, wake](std::int64_t zxid) {
@@ -44,8 +50,6 @@ void Server::open_storage() {
                                                   const std::uint64_t one = 1;
                                                   [[maybe_unused]] const auto n = ::write(wake, &one, sizeof one);
                                               });
-    // ZooKeeper takes a snapshot of what it loaded (snapshot.0 on a new server).
-    if (rec.snapshot_zxid != rec.last_zxid) m_snapshots->start(rec.last_zxid);
 }
 
 void Server::reload_database() {

@@ -97,6 +97,9 @@ public:
 private:
     // server.cpp
     void open_storage();
+    // The tree to serve from (recovered, or a leader's SNAP), with a new
+    // processor and a new sync thread over the same log dir.
+    void use_tree(std::unique_ptr<zab::DataTree> tree, std::int64_t last_zxid);
     // One turn of the event loop; false once the server must stop
     // (m_exit_code says how).
     bool turn();

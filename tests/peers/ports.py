@@ -51,3 +51,19 @@ def accepts(port, timeout=1.0):
             return True
     except OSError:
         return False
+
+
+def closed_by_peer(sock, timeout):
+    """Whether the other end closes `sock` within `timeout` s (what it sends meanwhile is read and dropped)."""
+    import time
+    sock.settimeout(0.5)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if sock.recv(65536) == b"":
+                return True
+        except socket.timeout:
+            continue
+        except OSError:
+            return True
+    return False

@@ -24,18 +24,11 @@ import json
 import os
 import re
 
-from tests.peers import WorkDir, ZooKeeperEnsemble, connect, run, skip_unless, wait_until
+from tests.peers import WorkDir, ZooKeeperEnsemble, accepts, connect, run, skip_unless, wait_until
+from tests.peers.checks.ensemble_common import check
 from tests.peers.procs import Proc
+from tests.peers.ports import closed_by_peer
 from tests.peers.skip import binary
-
-
-class Failed(AssertionError):
-    pass
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failed(msg)
 
 
 def probe(ens, sid, work, name, zxid="0", epoch=0, timeout=40, linger=0):
@@ -114,30 +107,13 @@ def case_zk_wins(work):
     return "FOLLOWING 3, in %d ms; ZooKeeper 3 leads" % d["ms"]
 
 
-def closed_by_peer(sock, timeout):
-    """Whether the other end closes `sock` within `timeout` s (what it sent is read and dropped)."""
-    import socket
-    import time
-    sock.settimeout(0.5)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if sock.recv(4096) == b"":
-                return True
-        except socket.timeout:
-            continue
-        except OSError:
-            return True
-    return False
-
-
 def case_hostile(work):
     import socket
     import struct
     ens = ZooKeeperEnsemble(3, workdir=work, name="hostile")
     p = probe(ens, 1, work, "probe-hostile", timeout=12)
     port = ens.election_port[1]
-    wait_until(lambda: socket.create_connection(("127.0.0.1", port), 1).close() or True, 10, "the probe listening")
+    wait_until(lambda: accepts(port), 10, "the probe listening")
 
     def header(sid):
         addr = b"127.0.0.1:1"

@@ -24,28 +24,11 @@ import time
 
 from kazoo.exceptions import ConnectionLoss, NodeExistsError, OperationTimeoutError, SessionExpiredError
 
-from tests.peers import (WorkDir, ZabraEnsemble, ZooKeeperEnsemble, accepts, binary, connect, run, run_command,
-                         skip_unless, wait_until)
-from tests.peers.checks.ensemble_trees import Failed, same_tree_everywhere
+from tests.peers import (WorkDir, ZabraEnsemble, ZooKeeperEnsemble, binary, connect, run, run_command, skip_unless,
+                         wait_until)
+from tests.peers.checks.ensemble_common import Failures, check, same_tree_everywhere, say
 from tests.peers.checks.node_zk_compat import run_tools
-
-
-class Failures:
-    def __init__(self):
-        self.items = []
-
-    def add(self, msg):
-        print("    FAIL: " + msg)
-        self.items.append(msg)
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failed(msg)
-
-
-def say(msg):
-    print(msg, flush=True)
+from tests.peers.ports import closed_by_peer
 
 
 def write_through_each(ens, prefix, n):
@@ -165,10 +148,13 @@ def case_mixed_1zk(work, failures):
     for zabra, want in (((2, 3), "zabra-node"), ((1, 2), "ZooKeeper")):
         name = "mix1-%s" % "".join(map(str, zabra))
         ens = ZooKeeperEnsemble(3, workdir=work, name=name, zabra_sids=zabra)
-        # ZooKeeper first: a JVM starts slower, and two zabra-nodes alone are a quorum
+        # ZooKeeper and one zabra-node first, as a quorum of two: a JVM starts
+        # slower, and two zabra-nodes alone would be a quorum without it
         zk_sid = [s for s in ens.sids if s not in zabra][0]
-        ens.start(zk_sid, wait=False)
-        wait_until(lambda: accepts(ens.election_port[zk_sid]), 60, "ZooKeeper %d's election port" % zk_sid)
+        first = [zk_sid, zabra[0]]
+        for s in first:
+            ens.start(s, wait=False)
+        ens.wait_for_quorum(sids=first, timeout=90)
         ens.start(wait=False)
         leader = ens.wait_for_quorum(timeout=60)
         leads = "zabra-node" if leader in zabra else "ZooKeeper"
@@ -201,22 +187,6 @@ def files(ens, work, failures, label):
         with open(node.proc.log, errors="replace") as f:
             if "digest mismatch" in f.read():
                 failures.add("%s: zabra-node %d logged a digest mismatch" % (label, s))
-
-
-def closed_by_peer(sock, timeout):
-    """Whether the other end closes `sock` within `timeout` s (what it sends is read and dropped)."""
-    import socket
-    sock.settimeout(0.5)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if sock.recv(65536) == b"":
-                return True
-        except socket.timeout:
-            continue
-        except OSError:
-            return True
-    return False
 
 
 def case_hostile(work, failures):

@@ -20,31 +20,12 @@ Run: python3 -m tests.peers.checks.node_follows_zk [-k]
 import argparse
 import os
 import re
-import time
 
 from kazoo.exceptions import BadVersionError, NoNodeError
 
 from tests.peers import WorkDir, ZooKeeperEnsemble, binary, connect, run, run_command, skip_unless, wait_until
 from tests.peers.checks.node_zk_compat import run_tools
-from tests.peers.checks.ensemble_trees import Failed, same_tree_everywhere
-
-
-class Failures:
-    def __init__(self):
-        self.items = []
-
-    def add(self, msg):
-        print("    FAIL: " + msg)
-        self.items.append(msg)
-
-
-def check(cond, msg):
-    if not cond:
-        raise Failed(msg)
-
-
-def say(msg):
-    print(msg, flush=True)
+from tests.peers.checks.ensemble_common import Failures, check, same_tree_everywhere, say
 
 
 def node_log_since(node, mark):

@@ -1,4 +1,4 @@
-"""What the ensemble checks share: the tree read through every member must be the same."""
+"""What the ensemble checks share: failures, and the tree read through every member must be the same."""
 import json
 
 from tests.peers.checks.node_zk_compat_workload import dump_tree
@@ -6,6 +6,26 @@ from tests.peers.checks.node_zk_compat_workload import dump_tree
 
 class Failed(AssertionError):
     pass
+
+
+class Failures:
+    """Problems collected to report together at the end."""
+
+    def __init__(self):
+        self.items = []
+
+    def add(self, msg):
+        print("    FAIL: " + msg)
+        self.items.append(msg)
+
+
+def check(cond, msg):
+    if not cond:
+        raise Failed(msg)
+
+
+def say(msg):
+    print(msg, flush=True)
 
 
 def same_tree_everywhere(ens, work, label, sids=None):
