@@ -109,6 +109,7 @@ def main():
     check(fired[0].type == "CHANGED" and fired[0].path == "/app/n002", "watch event %s" % (fired[0],))
     eph = connect(node.hostport)
     eph.create("/eph", b"", ephemeral=True)
+    zk.sync("/eph")  # another server: it has the create once it has answered a sync issued after it
     owner = zk.exists("/eph").ephemeralOwner
     check(owner == eph.client_id[0], "the ephemeral's owner on ZooKeeper %#x, the session %#x"
           % (owner, eph.client_id[0]))
