@@ -37,6 +37,11 @@ void Server::start_ensemble() {
     start_looking();
 }
 
+void Server::write_epoch(const char* file, std::int64_t epoch) {
+    quorum::write_epoch_file(m_snap_dir, file, epoch);  // durable before the step after it
+    (std::string_view(file) == quorum::kAcceptedEpochFile ? m_epochs.accepted : m_epochs.current) = epoch;
+}
+
 void Server::start_looking() {
     m_role = PeerRole::Looking;
     m_serving = false;

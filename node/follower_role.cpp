@@ -165,14 +165,8 @@ void Server::run_follower_steps(std::vector<quorum::FollowerStep> steps) {
     for (quorum::FollowerStep& st : steps) {
         std::visit(Overloaded{
                        [&](step::Send& s) { send_to_leader(s.packet); },
-                       [&](step::WriteAcceptedEpoch& s) {
-                           quorum::write_epoch_file(m_snap_dir, quorum::kAcceptedEpochFile, s.epoch);
-                           m_epochs.accepted = s.epoch;
-                       },
-                       [&](step::WriteCurrentEpoch& s) {
-                           quorum::write_epoch_file(m_snap_dir, quorum::kCurrentEpochFile, s.epoch);
-                           m_epochs.current = s.epoch;
-                       },
+                       [&](step::WriteAcceptedEpoch& s) { write_epoch(quorum::kAcceptedEpochFile, s.epoch); },
+                       [&](step::WriteCurrentEpoch& s) { write_epoch(quorum::kCurrentEpochFile, s.epoch); },
                        [&](step::Truncate& s) { truncate_to(s.zxid); },
                        [&](step::LoadSnapshot&) { take_received_tree(); },
                        [&](step::TakeSnapshot&) { write_full_snapshot(); },

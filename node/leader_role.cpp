@@ -152,14 +152,8 @@ void Server::run_leader_steps(std::vector<quorum::LeaderStep> steps) {
         if (!m_leader) return;
         std::visit(Overloaded{
                        [&](step::Send& s) { send_to_learner(s.conn, quorum::encode_quorum_packet(s.packet)); },
-                       [&](step::WriteAcceptedEpoch& s) {
-                           quorum::write_epoch_file(m_snap_dir, quorum::kAcceptedEpochFile, s.epoch);
-                           m_epochs.accepted = s.epoch;
-                       },
-                       [&](step::WriteCurrentEpoch& s) {
-                           quorum::write_epoch_file(m_snap_dir, quorum::kCurrentEpochFile, s.epoch);
-                           m_epochs.current = s.epoch;
-                       },
+                       [&](step::WriteAcceptedEpoch& s) { write_epoch(quorum::kAcceptedEpochFile, s.epoch); },
+                       [&](step::WriteCurrentEpoch& s) { write_epoch(quorum::kCurrentEpochFile, s.epoch); },
                        [&](step::SyncLearner& s) { sync_learner(s); },
                        [&](step::Serve& s) {
                            m_proc->start_epoch(s.epoch);

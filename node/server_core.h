@@ -137,6 +137,8 @@ private:
     void on_decided(const quorum::ElectionDecision& d);
     quorum::ElectionSetup election_setup() const;
     void leave_role(const std::string& why);
+    // acceptedEpoch or currentEpoch, durably, and in m_epochs.
+    void write_epoch(const char* file, std::int64_t epoch);
 
     // follower_role.cpp
     void start_following(const quorum::ElectionDecision& d);
