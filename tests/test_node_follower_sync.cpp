@@ -144,7 +144,7 @@ TEST_CASE("follower: answers a real leader's DIFF and SNAP syncs and broadcast a
     CHECK(checked == 2);
 }
 
-TEST_CASE("follower: the txns of a DIFF are durable, then currentEpoch, then the ACK of NEWLEADER; their ACKs after UPTODATE's") {
+TEST_CASE("follower: the txns of a DIFF are durable, then currentEpoch, then the ACK of NEWLEADER, and their ACKs come after UPTODATE's") {
     Driver d(FollowerStart{3, 1, 1, 0x100000005});
     d.run(d.follower.start());
     d.run(d.follower.receive(packet(kLeaderInfo, 0x200000000, encode_int32(kZab10Protocol))));
